@@ -1,0 +1,137 @@
+"""Domain values the store returns and the flows pass around (frozen, no ORM rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from twofold.types import AuthenticatorId, AuthenticatorStatus, ClientId, FactorType, UserId
+
+JsonObject = dict[str, Any]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UserId
+    email: str
+    name: str
+    password_hash: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    email_verified: bool = False
+    roles: tuple[str, ...] = ()
+    app_metadata: JsonObject = field(default_factory=dict)
+    user_metadata: JsonObject = field(default_factory=dict)
+    last_login: dt.datetime | None = None
+    logins_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    client_id: ClientId
+    name: str
+    secret_hash: str | None
+    """SHA-256 of a 256-bit random secret: fast to check, useless to brute force."""
+    app_type: str
+    grant_types: tuple[str, ...]
+    scopes: tuple[str, ...]
+    """Management API scopes granted to client_credentials tokens."""
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticator:
+    id: AuthenticatorId
+    user_id: UserId
+    type: FactorType
+    status: AuthenticatorStatus
+    name: str | None
+    created_at: dt.datetime
+    secret: bytes | None = None
+    """Envelope-encrypted factor state (opaque here); only factors read it decrypted."""
+    secret_hash: str | None = None
+    """Keyed hash for factors compared by hash (recovery codes)."""
+    params: JsonObject = field(default_factory=dict)
+    last_step: int = -1
+    """TOTP: the last accepted time step; any step <= it is rejected (RFC 6238 section 5.2)."""
+    confirmed_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+    oob_channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MfaTransaction:
+    """The state behind an `mfa_token`: who passed the first factor, for which client."""
+
+    id: str
+    user_id: UserId
+    client_id: ClientId
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    auth_time: dt.datetime
+    failures: int = 0
+    audience: str | None = None
+    scope: str | None = None
+    amr: tuple[str, ...] = ()
+    challenge: JsonObject | None = None
+    ip: str | None = None
+    consumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    kid: str
+    alg: str
+    private_key: bytes
+    """Envelope-encrypted PEM."""
+    public_jwk: JsonObject
+    created_at: dt.datetime
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One stored, chained audit event (the row as read back)."""
+
+    id: int
+    chain: int
+    seq: int
+    occurred_at: dt.datetime
+    type: str
+    description: str
+    outcome: str
+    user_id: str | None
+    client_id: str | None
+    actor: str | None
+    ip: str | None
+    user_agent: str | None
+    details: JsonObject
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What an audit event says, before the store chains it (see audit/events.py)."""
+
+    type: str
+    """Auth0 log type code where one exists (`gd_auth_succeed`, ...)."""
+    description: str
+    outcome: str
+    """`success`, `failure` or `info`."""
+    user_id: str | None = None
+    client_id: str | None = None
+    actor: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    details: JsonObject = field(default_factory=dict)

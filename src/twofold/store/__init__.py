@@ -1,0 +1,1 @@
+"""Persistence: the only layer that speaks SQL (SQLAlchemy Core) or Redis."""

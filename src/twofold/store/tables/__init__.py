@@ -1,0 +1,25 @@
+"""Table definitions, one module per aggregate, sharing one MetaData."""
+
+from twofold.store.tables.applications import applications
+from twofold.store.tables.audit import audit_events, audit_heads
+from twofold.store.tables.authenticators import authenticators
+from twofold.store.tables.base import metadata
+from twofold.store.tables.keys import signing_keys
+from twofold.store.tables.limits import limit_buckets
+from twofold.store.tables.tenant import guardian_factors, tenant_settings
+from twofold.store.tables.transactions import mfa_transactions
+from twofold.store.tables.users import users
+
+__all__ = [
+    "applications",
+    "audit_events",
+    "audit_heads",
+    "authenticators",
+    "guardian_factors",
+    "limit_buckets",
+    "metadata",
+    "mfa_transactions",
+    "signing_keys",
+    "tenant_settings",
+    "users",
+]
