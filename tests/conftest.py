@@ -23,7 +23,9 @@ from twofold.store.db import create_engine
 from twofold.store.migrate import upgrade
 
 LEG = os.environ.get("TWOFOLD_TEST_DATABASE", "sqlite")
-POSTGRES_URL = os.environ.get("TWOFOLD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = os.environ.get(
+    "TWOFOLD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("TWOFOLD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -28,7 +28,7 @@ class FactorType(StrEnum):
 class Amr(StrEnum):
     """Authentication method reference values (RFC 8176 section 2)."""
 
-    PWD = "pwd"
+    PWD = "pwd"  # noqa: S105 - the RFC 8176 value, not a secret
     OTP = "otp"
     MFA = "mfa"
     SMS = "sms"

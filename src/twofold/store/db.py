@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from twofold.config import Settings
 
-
 READ_ONLY = "twofold_read_only"
 """Execution option: `conn.execution_options(twofold_read_only=True)` for read-only work."""
 

@@ -16,7 +16,9 @@ from twofold.store.tables.base import UtcDateTime, metadata
 audit_events = Table(
     "audit_events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("chain", Integer, nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),

@@ -1,0 +1,1 @@
+"""Request and response schemas: they document the wire format in /openapi.json."""

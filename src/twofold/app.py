@@ -1,0 +1,94 @@
+"""The composition root: builds the runtime (store, keys, limiter, factors) and the ASGI app."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+from fastapi import FastAPI
+
+from twofold import __version__
+from twofold.api import errors, management, mfa, oauth, wellknown
+from twofold.clock import SystemClock
+from twofold.config import Settings
+from twofold.factors.recovery import RecoveryCodeFactor
+from twofold.factors.registry import build_registry
+from twofold.flows.runtime import Runtime
+from twofold.flows.signing import load_signing
+from twofold.security.envelope import KeyRing
+from twofold.security.limits import AttemptLimiter
+from twofold.security.passwords import PasswordHasher
+from twofold.store.db import create_engine
+from twofold.store.limits.redis import RedisLimiter
+from twofold.store.limits.sql import SqlLimiter
+from twofold.store.uow import Store
+from twofold.types import Clock, FactorType
+
+
+async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    """Everything flows need. Signing keys must exist (`twofold init` creates them)."""
+    clock = clock or SystemClock()
+    engine = create_engine(settings)
+    store = Store(engine, clock=clock, audit_chains=settings.audit_chains)
+    keyring = KeyRing.load_or_create(settings.master_key_path)
+    limiter: AttemptLimiter = (
+        RedisLimiter.from_url(settings.redis_url) if settings.redis_url else SqlLimiter(engine)
+    )
+    hasher = functools.partial(keyring.keyed_hash, purpose="recovery-code")
+    factors = build_registry(recovery_hasher=hasher)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        store=store,
+        keyring=keyring,
+        passwords=PasswordHasher(settings.passwords),
+        limiter=limiter,
+        signing=await load_signing(store, keyring),
+        factors=factors,
+        recovery=cast(RecoveryCodeFactor, factors[FactorType.RECOVERY_CODE]),
+    )
+
+
+async def close_runtime(runtime: Runtime) -> None:
+    if isinstance(runtime.limiter, RedisLimiter):
+        await runtime.limiter.aclose()
+    await runtime.store.engine.dispose()
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app. Tests pass a prepared `runtime`; servers let the lifespan build one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        built = await build_runtime(settings)
+        app.state.runtime = built
+        try:
+            yield
+        finally:
+            await close_runtime(built)
+
+    app = FastAPI(
+        title="Twofold",
+        version=__version__,
+        description="Self-hosted MFA server with an Auth0-compatible API.",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    errors.install(app)
+    app.include_router(oauth.router)
+    app.include_router(mfa.router)
+    app.include_router(management.router)
+    app.include_router(wellknown.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Uvicorn factory for `twofold serve` workers (each reads the same environment)."""
+    return create_app(Settings())

@@ -1,0 +1,1 @@
+"""The `twofold` command line: one module per command group."""

@@ -1,0 +1,73 @@
+"""`twofold audit`: verify the hash chains, export JSONL."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from twofold.audit.chain import verify as verify_chain
+from twofold.audit.sinks import export_jsonl
+from twofold.cli.context import console, emit_json, run, settings
+from twofold.cli.progress import progress_bar
+from twofold.store.db import create_engine
+
+app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify(json_output: bool = typer.Option(False, "--json")) -> None:
+    """Check every chain end to end; names the first broken link. Exit 1 if broken."""
+
+    async def work() -> dict[str, object]:
+        engine = create_engine(settings(), pool_size=2)
+        try:
+            with progress_bar("verifying") as update:
+                report = await verify_chain(engine, progress=update)
+        finally:
+            await engine.dispose()
+        broken = report.first_broken
+        return {
+            "ok": report.ok,
+            "checked": report.checked,
+            "first_broken": None
+            if broken is None
+            else {
+                "id": broken.event_id,
+                "chain": broken.chain,
+                "seq": broken.seq,
+                "reason": broken.reason,
+            },
+        }
+
+    result = run(work)
+    if json_output:
+        emit_json(result)
+    elif result["ok"]:
+        console.print(f"[green]OK[/green]: {result['checked']} events, every chain intact.")
+    else:
+        console.print(
+            f"[red]BROKEN[/red] after {result['checked']} events: {result['first_broken']}"
+        )
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(out: Path | None = typer.Option(None, help="File to write (default stdout).")) -> None:
+    """Write every event as one JSON object per line."""
+
+    async def work() -> int:
+        engine = create_engine(settings(), pool_size=2)
+        try:
+            if out is None:
+                return await export_jsonl(engine, sys.stdout)
+            with progress_bar("exporting") as update, out.open("w", encoding="utf-8") as handle:
+                return await export_jsonl(engine, handle, progress=update)
+        finally:
+            await engine.dispose()
+
+    count = run(work)
+    if out is not None:
+        console.print(f"Wrote {count} events to {out}")

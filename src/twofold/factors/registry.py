@@ -1,0 +1,48 @@
+"""The explicit factor registry (one line per factor) and Auth0's Guardian factor names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from twofold.factors.base import Factor
+from twofold.factors.otp import TotpFactor
+from twofold.factors.recovery import RecoveryCodeFactor
+from twofold.types import FactorType
+
+
+def build_registry(*, recovery_hasher: Callable[[str], str]) -> Mapping[FactorType, Factor]:
+    """Every implemented factor under its authenticator type; adding one adds a line here."""
+    factors: dict[FactorType, Factor] = {
+        FactorType.OTP: TotpFactor(),
+        FactorType.RECOVERY_CODE: RecoveryCodeFactor(hasher=recovery_hasher),
+    }
+    return MappingProxyType(factors)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianFactor:
+    """A name in `GET /api/v2/guardian/factors` and the authenticator type that serves it."""
+
+    name: str
+    authenticator_type: FactorType
+    implemented: bool
+
+
+FACTOR_NAMES: Mapping[str, GuardianFactor] = MappingProxyType(
+    {
+        factor.name: factor
+        for factor in (
+            GuardianFactor("sms", FactorType.OOB, implemented=False),
+            GuardianFactor("push-notification", FactorType.OOB, implemented=False),
+            GuardianFactor("email", FactorType.OOB, implemented=False),
+            GuardianFactor("duo", FactorType.DUO, implemented=False),
+            GuardianFactor("otp", FactorType.OTP, implemented=True),
+            GuardianFactor("webauthn-roaming", FactorType.WEBAUTHN_ROAMING, implemented=False),
+            GuardianFactor("webauthn-platform", FactorType.WEBAUTHN_PLATFORM, implemented=False),
+            GuardianFactor("recovery-code", FactorType.RECOVERY_CODE, implemented=True),
+        )
+    }
+)
+"""In the order Auth0 lists them; unimplemented names are listed but cannot be enabled."""

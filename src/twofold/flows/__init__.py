@@ -1,0 +1,1 @@
+"""Use cases as transport-free async functions: login, enrolment, challenge, verification..."""

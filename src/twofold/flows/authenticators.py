@@ -1,0 +1,55 @@
+"""`/mfa/authenticators`: a user lists and removes their own authenticators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twofold.audit import events
+from twofold.domain import Authenticator
+from twofold.errors import NotFoundError
+from twofold.flows.mfa_state import MfaCaller
+from twofold.flows.runtime import RequestInfo
+from twofold.store.uow import Tx
+from twofold.types import AuthenticatorStatus
+
+
+def describe(item: Authenticator) -> dict[str, Any]:
+    """Auth0's shape; unconfirmed enrolments show `active: false`."""
+    body: dict[str, Any] = {
+        "id": item.id,
+        "authenticator_type": item.type.value,
+        "active": item.status == AuthenticatorStatus.ACTIVE,
+    }
+    if item.oob_channel:
+        body["oob_channel"] = item.oob_channel
+    if item.name:
+        body["name"] = item.name
+    body["created_at"] = item.created_at.isoformat().replace("+00:00", "Z")
+    if item.last_used_at:
+        body["last_auth"] = item.last_used_at.isoformat().replace("+00:00", "Z")
+    return body
+
+
+async def list_authenticators(tx: Tx, caller: MfaCaller) -> list[dict[str, Any]]:
+    caller.require("read:authenticators")
+    return [describe(item) for item in await tx.authenticators.for_user(caller.user_id)]
+
+
+async def delete_authenticator(
+    tx: Tx, caller: MfaCaller, authenticator_id: str, info: RequestInfo
+) -> None:
+    caller.require("remove:authenticators", mfa_token_allowed=False)
+    item = await tx.authenticators.get(authenticator_id, user_id=caller.user_id)
+    if item is None or not await tx.authenticators.delete(item.id, user_id=caller.user_id):
+        raise NotFoundError("Authenticator not found.")
+    tx.record(
+        events.Unenrolled(
+            user_id=caller.user_id,
+            client_id=caller.client_id,
+            ip=info.ip,
+            user_agent=info.user_agent,
+            authenticator_id=item.id,
+            factor=item.type.value,
+            actor=caller.user_id,
+        ).entry()
+    )

@@ -1,0 +1,103 @@
+"""`/mfa/challenge`: ask the user for a factor they have. It never enrols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twofold.audit import events
+from twofold.domain import Application, MfaTransaction
+from twofold.errors import (
+    AssociationRequiredError,
+    InvalidGrantError,
+    InvalidRequestError,
+    UnsupportedChallengeTypeError,
+)
+from twofold.flows.clients import authenticate_client
+from twofold.flows.mfa_state import open_transaction
+from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.store.uow import Tx
+from twofold.types import AuthenticatorStatus, FactorType
+
+CHALLENGE_TYPES = {"otp": (FactorType.OTP,), "oob": ()}
+"""Auth0 challenge types and the factors that answer them (`oob` factors land later)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeRequest:
+    client_id: str | None
+    client_secret: str | None
+    mfa_token: str | None
+    challenge_type: str | None = None
+    authenticator_id: str | None = None
+    oob_channel: str | None = None
+
+
+async def open_for_client(
+    rt: Runtime,
+    tx: Tx,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    mfa_token: str | None,
+    grant_type: str | None = None,
+) -> tuple[Application, MfaTransaction]:
+    """Authenticate the client and open its `mfa_token`; a token is bound to its client."""
+    application = await authenticate_client(
+        tx, client_id=client_id, client_secret=client_secret, grant_type=grant_type
+    )
+    transaction = await open_transaction(rt, tx, mfa_token)
+    if transaction.client_id != application.client_id:
+        raise InvalidGrantError("The mfa_token was issued to another client.")
+    return application, transaction
+
+
+def _requested_types(challenge_type: str | None) -> list[str]:
+    requested = (challenge_type or "otp oob").split()
+    unknown = [item for item in requested if item not in CHALLENGE_TYPES]
+    if unknown or not requested:
+        raise UnsupportedChallengeTypeError(
+            "challenge_type must be a space-separated list of otp and oob."
+        )
+    return requested
+
+
+async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> dict[str, str]:
+    requested = _requested_types(request.challenge_type)
+    async with rt.store.transaction() as tx:
+        application, transaction = await open_for_client(
+            rt,
+            tx,
+            client_id=request.client_id,
+            client_secret=request.client_secret,
+            mfa_token=request.mfa_token,
+        )
+        active = [
+            a
+            for a in await tx.authenticators.for_user(transaction.user_id)
+            if a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE
+        ]
+        if not active:
+            raise AssociationRequiredError
+        if request.authenticator_id:
+            active = [a for a in active if a.id == request.authenticator_id]
+            if not active:
+                raise InvalidRequestError(
+                    "authenticator_id does not name one of the user's authenticators."
+                )
+        answerable = {kind for kind in requested for _ in CHALLENGE_TYPES[kind]}
+        chosen = next(
+            (a for a in active for kind in answerable if a.type in CHALLENGE_TYPES[kind]), None
+        )
+        if chosen is None:
+            raise UnsupportedChallengeTypeError
+        tx.record(
+            events.MfaStarted(
+                user_id=transaction.user_id,
+                client_id=application.client_id,
+                ip=info.ip,
+                user_agent=info.user_agent,
+                authenticator_id=chosen.id,
+                factor=chosen.type.value,
+            ).entry()
+        )
+    return {"challenge_type": "otp"}

@@ -1,0 +1,154 @@
+"""First factor: the password grants, ending in tokens or in `mfa_required`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from twofold.audit import events
+from twofold.domain import MfaTransaction, User
+from twofold.errors import InvalidCredentialsError, InvalidRequestError, MfaRequiredError
+from twofold.flows.clients import authenticate_client
+from twofold.flows.grants import DEFAULT_REALM, GrantType
+from twofold.flows.mfa_state import mfa_requirements
+from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.tenant import current_policies
+from twofold.flows.tokens import TokenSet, granted_scope, mint, resolve_audience
+from twofold.policy.engine import decide
+from twofold.security import tokens
+from twofold.types import Amr, TransactionId
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordLogin:
+    grant_type: str
+    client_id: str | None
+    client_secret: str | None
+    username: str
+    password: str
+    audience: str | None = None
+    scope: str | None = None
+    realm: str | None = None
+
+
+def first_factor_key(email: str, ip: str | None) -> str:
+    """The (user, IP) pair whose failures Auth0's brute-force protection counts."""
+    return f"ff:{email}:{ip or '-'}"
+
+
+def ip_key(ip: str | None) -> str:
+    return f"ip:{ip or '-'}"
+
+
+async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -> TokenSet:
+    if login.grant_type == GrantType.PASSWORD_REALM and login.realm != DEFAULT_REALM:
+        raise InvalidRequestError(f"Unknown realm. The only realm is {DEFAULT_REALM}.")
+    now = rt.clock.now()
+    email = login.username.strip().lower()
+    limits = rt.settings.limits
+    ff_key = first_factor_key(email, info.ip)
+    await rt.limiter.check(
+        [(ff_key, limits.first_factor_failures), (ip_key(info.ip), limits.token_endpoint_per_ip)],
+        now=now,
+    )
+    async with rt.store.read() as tx:
+        application = await authenticate_client(
+            tx,
+            client_id=login.client_id,
+            client_secret=login.client_secret,
+            grant_type=login.grant_type,
+        )
+        user = await tx.users.by_email(email)
+        policies = await current_policies(tx)
+        has_active = bool(user) and any(
+            a.status == "active" for a in await tx.authenticators.for_user(user.id if user else "")
+        )
+    audience = resolve_audience(rt.settings, login.audience)
+    scope = granted_scope(rt.settings, audience=audience, requested=login.scope)
+    # A missing user costs one argon2 verification too, so timing does not reveal accounts.
+    if user is None:
+        rt.passwords.verify_missing_user(login.password)
+    if user is None or not rt.passwords.verify(user.password_hash, login.password):
+        await _record_failure(
+            rt, email=email, user=user, client_id=application.client_id, info=info
+        )
+        raise InvalidCredentialsError
+    decision = decide(policies)
+    if not decision.mfa_required:
+        async with rt.store.transaction() as tx:
+            await tx.users.record_login(user.id, now=now)
+            tx.record(
+                events.LoginSucceeded(
+                    user_id=user.id,
+                    client_id=application.client_id,
+                    ip=info.ip,
+                    user_agent=info.user_agent,
+                    amr=(Amr.PWD.value,),
+                ).entry()
+            )
+        return mint(
+            rt,
+            user=user,
+            client_id=application.client_id,
+            audience=audience,
+            scope=scope,
+            amr=(Amr.PWD.value,),
+            auth_time=now,
+        )
+    token = tokens.new_token()
+    transaction = MfaTransaction(
+        id=TransactionId(tokens.new_transaction_id()),
+        user_id=user.id,
+        client_id=application.client_id,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=rt.settings.tokens.mfa_token_ttl),
+        auth_time=now,
+        audience=audience,
+        scope=scope,
+        amr=(Amr.PWD.value,),
+        ip=info.ip,
+    )
+    async with rt.store.transaction() as tx:
+        await tx.transactions.add(transaction, token_hash=tokens.token_hash(token))
+        tx.record(
+            events.MfaRequired(
+                user_id=user.id,
+                client_id=application.client_id,
+                ip=info.ip,
+                user_agent=info.user_agent,
+                reasons=decision.reasons,
+            ).entry()
+        )
+    raise MfaRequiredError(token, mfa_requirements(has_active_authenticator=has_active))
+
+
+async def _record_failure(
+    rt: Runtime, *, email: str, user: User | None, client_id: str, info: RequestInfo
+) -> None:
+    now = rt.clock.now()
+    limits = rt.settings.limits
+    blocked = await rt.limiter.fail(
+        first_factor_key(email, info.ip), limits.first_factor_failures, now=now
+    )
+    await rt.limiter.fail(ip_key(info.ip), limits.token_endpoint_per_ip, now=now)
+    async with rt.store.transaction() as tx:
+        tx.record(
+            events.LoginFailed(
+                user_id=user.id if user else None,
+                client_id=client_id,
+                ip=info.ip,
+                user_agent=info.user_agent,
+                username=email,
+                reason="wrong_password" if user else "unknown_user",
+            ).entry()
+        )
+        if blocked:
+            tx.record(
+                events.FirstFactorBlocked(
+                    user_id=user.id if user else None,
+                    client_id=client_id,
+                    ip=info.ip,
+                    user_agent=info.user_agent,
+                    username=email,
+                ).entry()
+            )

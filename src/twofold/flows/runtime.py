@@ -1,0 +1,45 @@
+"""What every flow needs, wired once by the composition root (app.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from twofold.config import Settings
+from twofold.factors.base import Factor
+from twofold.factors.recovery import RecoveryCodeFactor
+from twofold.security.envelope import KeyRing
+from twofold.security.jose import TokenSigner, TokenVerifier
+from twofold.security.limits import AttemptLimiter
+from twofold.security.passwords import PasswordHasher
+from twofold.store.uow import Store
+from twofold.types import Clock, FactorType
+
+
+@dataclass(slots=True)
+class Signing:
+    """The current signer and verifier; replaced together when keys change."""
+
+    signer: TokenSigner
+    verifier: TokenVerifier
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    store: Store
+    keyring: KeyRing
+    passwords: PasswordHasher
+    limiter: AttemptLimiter
+    signing: Signing
+    factors: Mapping[FactorType, Factor]
+    recovery: RecoveryCodeFactor
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """Facts about the caller that flows record (never trusted for authorisation)."""
+
+    ip: str | None = None
+    user_agent: str | None = None

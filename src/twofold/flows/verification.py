@@ -1,0 +1,306 @@
+"""Second factor: the `mfa-otp` and `mfa-recovery-code` grants.
+
+A failed attempt still commits what it must (the transaction's failure count, the audit
+event) before the error is raised, so guessing is counted even though the request fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twofold.audit import events
+from twofold.domain import Authenticator, MfaTransaction, User
+from twofold.errors import (
+    InvalidGrantError,
+    InvalidOtpError,
+    InvalidRecoveryCodeError,
+    InvalidRequestError,
+    NotFoundError,
+    TwofoldError,
+)
+from twofold.factors.base import FactorContext, FactorState
+from twofold.flows.challenge import open_for_client
+from twofold.flows.grants import GrantType
+from twofold.flows.login import ip_key
+from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.sealing import unseal
+from twofold.flows.tokens import TokenSet, mint
+from twofold.store.uow import Tx
+from twofold.types import Amr, AuthenticatorStatus, FactorType
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactor:
+    client_id: str | None
+    client_secret: str | None
+    mfa_token: str | None
+    response: str | None
+    """The `otp` or the `recovery_code` parameter."""
+
+
+def otp_key(user_id: str) -> str:
+    return f"otp:{user_id}"
+
+
+def recovery_key(user_id: str) -> str:
+    return f"rc:{user_id}"
+
+
+def _candidates(items: list[Authenticator]) -> tuple[list[Authenticator], bool]:
+    """Active OTP authenticators; while none is confirmed, the pending one (enrolment)."""
+    otp = [a for a in items if a.type == FactorType.OTP]
+    active = [a for a in otp if a.status == AuthenticatorStatus.ACTIVE]
+    if active:
+        return active, False
+    return [a for a in otp if a.status == AuthenticatorStatus.PENDING], True
+
+
+async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> TokenSet:
+    if not grant.response:
+        raise InvalidRequestError("Missing required parameter: otp")
+    code = grant.response
+    failure: TwofoldError | None = None
+    async with rt.store.transaction() as tx:
+        application, transaction = await open_for_client(
+            rt,
+            tx,
+            client_id=grant.client_id,
+            client_secret=grant.client_secret,
+            mfa_token=grant.mfa_token,
+            grant_type=GrantType.MFA_OTP,
+        )
+        user = await _user(tx, transaction)
+        await _check_limits(rt, otp_key(user.id), info)
+        candidates, enrolling = _candidates(await tx.authenticators.for_user(user.id))
+        matched = await _verify_otp(rt, tx, user, candidates, code, enrolling=enrolling)
+        if matched is None:
+            failure = InvalidOtpError()
+            await _record_failure(rt, tx, transaction, info, factor="otp")
+        else:
+            await _consume(tx, transaction)
+            amr = (*transaction.amr, Amr.OTP.value, Amr.MFA.value)
+            if enrolling:
+                await _activate_recovery_code(rt, tx, user)
+                tx.record(
+                    events.EnrolmentCompleted(
+                        user_id=user.id,
+                        client_id=application.client_id,
+                        ip=info.ip,
+                        user_agent=info.user_agent,
+                        authenticator_id=matched.id,
+                        factor="otp",
+                    ).entry()
+                )
+            await _succeed(rt, tx, transaction, info, authenticator=matched)
+            result = mint(
+                rt,
+                user=user,
+                client_id=application.client_id,
+                audience=transaction.audience or rt.settings.userinfo_audience,
+                scope=transaction.scope or "",
+                amr=amr,
+                auth_time=transaction.auth_time,
+            )
+    if failure is not None:
+        await _count_failure(rt, otp_key(transaction.user_id), info, factor="otp")
+        raise failure
+    return result
+
+
+async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> TokenSet:
+    if not grant.response:
+        raise InvalidRequestError("Missing required parameter: recovery_code")
+    failure: TwofoldError | None = None
+    async with rt.store.transaction() as tx:
+        application, transaction = await open_for_client(
+            rt,
+            tx,
+            client_id=grant.client_id,
+            client_secret=grant.client_secret,
+            mfa_token=grant.mfa_token,
+            grant_type=GrantType.MFA_RECOVERY_CODE,
+        )
+        user = await _user(tx, transaction)
+        await _check_limits(rt, recovery_key(user.id), info)
+        stored = next(
+            (
+                a
+                for a in await tx.authenticators.for_user(user.id)
+                if a.type == FactorType.RECOVERY_CODE and a.status == AuthenticatorStatus.ACTIVE
+            ),
+            None,
+        )
+        new_code = await _use_recovery_code(rt, tx, stored, grant.response)
+        if stored is None or new_code is None:
+            failure = InvalidRecoveryCodeError()
+            await _record_failure(rt, tx, transaction, info, factor="recovery-code")
+        else:
+            await _consume(tx, transaction)
+            tx.record(
+                events.RecoverySucceeded(
+                    user_id=user.id,
+                    client_id=application.client_id,
+                    ip=info.ip,
+                    user_agent=info.user_agent,
+                    authenticator_id=stored.id,
+                ).entry()
+            )
+            await tx.users.record_login(user.id, now=rt.clock.now())
+            tokens = mint(
+                rt,
+                user=user,
+                client_id=application.client_id,
+                audience=transaction.audience or rt.settings.userinfo_audience,
+                scope=transaction.scope or "",
+                amr=(*transaction.amr, Amr.MFA.value),
+                auth_time=transaction.auth_time,
+            )
+    if failure is not None:
+        await _count_failure(rt, recovery_key(transaction.user_id), info, factor="recovery-code")
+        raise failure
+    return TokenSet(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        scope=tokens.scope,
+        id_token=tokens.id_token,
+        recovery_code=new_code,
+    )
+
+
+async def _user(tx: Tx, transaction: MfaTransaction) -> User:
+    user = await tx.users.get(transaction.user_id)
+    if user is None:
+        raise NotFoundError("The user no longer exists.")
+    return user
+
+
+async def _check_limits(rt: Runtime, factor_key: str, info: RequestInfo) -> None:
+    limits = rt.settings.limits
+    bucket = limits.recovery_failures if factor_key.startswith("rc:") else limits.otp_failures
+    await rt.limiter.check(
+        [(factor_key, bucket), (ip_key(info.ip), limits.token_endpoint_per_ip)], now=rt.clock.now()
+    )
+
+
+async def _verify_otp(
+    rt: Runtime, tx: Tx, user: User, candidates: list[Authenticator], code: str, *, enrolling: bool
+) -> Authenticator | None:
+    """The authenticator that accepted `code`, its time step now spent; None if none did."""
+    now = rt.clock.now()
+    ctx = FactorContext(
+        now=now, tenant_name=rt.settings.tenant_name, account_name=user.email, otp=rt.settings.otp
+    )
+    factor = rt.factors[FactorType.OTP]
+    for candidate in candidates:
+        if candidate.secret is None:
+            continue
+        state = FactorState(
+            secret=unseal(rt, candidate.id, candidate.secret),
+            params=candidate.params,
+            last_step=candidate.last_step,
+        )
+        try:
+            verification = await factor.verify(ctx, state, code)
+        except InvalidOtpError:
+            continue
+        if verification.last_step is None:
+            continue
+        # The conditional update is the single-use guarantee across nodes (RFC 6238 5.2).
+        if await tx.authenticators.use_step(
+            candidate.id, step=verification.last_step, now=now, activate=enrolling
+        ):
+            return candidate
+    return None
+
+
+async def _use_recovery_code(
+    rt: Runtime, tx: Tx, stored: Authenticator | None, response: str
+) -> str | None:
+    """Spend the code and return the user's next one; None when the code is wrong."""
+    if stored is None or stored.secret_hash is None:
+        return None
+    try:
+        rt.recovery.check(stored.secret_hash, response)
+    except InvalidRecoveryCodeError:
+        return None
+    code, code_hash = rt.recovery.new_code()
+    swapped = await tx.authenticators.swap_secret_hash(
+        stored.id, old=stored.secret_hash, new=code_hash, now=rt.clock.now()
+    )
+    return code if swapped else None
+
+
+async def _activate_recovery_code(rt: Runtime, tx: Tx, user: User) -> None:
+    for item in await tx.authenticators.for_user(user.id):
+        if item.type == FactorType.RECOVERY_CODE and item.status == AuthenticatorStatus.PENDING:
+            await tx.authenticators.activate(item.id, now=rt.clock.now())
+
+
+async def _consume(tx: Tx, transaction: MfaTransaction) -> None:
+    if not await tx.transactions.consume(transaction.id):
+        raise InvalidGrantError("mfa_token has already been used.")
+
+
+async def _succeed(
+    rt: Runtime,
+    tx: Tx,
+    transaction: MfaTransaction,
+    info: RequestInfo,
+    *,
+    authenticator: Authenticator,
+) -> None:
+    await tx.users.record_login(transaction.user_id, now=rt.clock.now())
+    tx.record(
+        events.MfaSucceeded(
+            user_id=transaction.user_id,
+            client_id=transaction.client_id,
+            ip=info.ip,
+            user_agent=info.user_agent,
+            authenticator_id=authenticator.id,
+            factor=authenticator.type.value,
+        ).entry()
+    )
+
+
+async def _record_failure(
+    rt: Runtime, tx: Tx, transaction: MfaTransaction, info: RequestInfo, *, factor: str
+) -> None:
+    failures = await tx.transactions.add_failure(transaction.id)
+    event_type = events.RecoveryFailed if factor == "recovery-code" else events.MfaFailed
+    tx.record(
+        event_type(
+            user_id=transaction.user_id,
+            client_id=transaction.client_id,
+            ip=info.ip,
+            user_agent=info.user_agent,
+            factor=factor,
+            failures=failures,
+        ).entry()
+    )
+    if failures == rt.settings.limits.mfa_token_failures:
+        tx.record(
+            events.MfaTokenExhausted(
+                user_id=transaction.user_id,
+                client_id=transaction.client_id,
+                ip=info.ip,
+                user_agent=info.user_agent,
+            ).entry()
+        )
+
+
+async def _count_failure(rt: Runtime, factor_key: str, info: RequestInfo, *, factor: str) -> None:
+    """Charge the per-user and per-IP buckets; audit the block the moment one fills."""
+    now = rt.clock.now()
+    limits = rt.settings.limits
+    bucket = limits.recovery_failures if factor == "recovery-code" else limits.otp_failures
+    blocked = await rt.limiter.fail(factor_key, bucket, now=now)
+    await rt.limiter.fail(ip_key(info.ip), limits.token_endpoint_per_ip, now=now)
+    if blocked:
+        user_id = factor_key.split(":", 1)[1]
+        event_type = (
+            events.RecoveryRateLimitExceeded
+            if factor == "recovery-code"
+            else events.OtpRateLimitExceeded
+        )
+        async with rt.store.transaction() as tx:
+            tx.record(event_type(user_id=user_id, ip=info.ip, user_agent=info.user_agent).entry())

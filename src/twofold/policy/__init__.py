@@ -1,0 +1,1 @@
+"""Policy: is MFA needed for this login, and why."""

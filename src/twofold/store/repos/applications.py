@@ -1,0 +1,56 @@
+"""Applications (Auth0 clients)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from twofold.domain import Application
+from twofold.store.tables import applications
+from twofold.types import ClientId
+
+
+def _application(row: RowMapping) -> Application:
+    return Application(
+        client_id=ClientId(row["client_id"]),
+        name=row["name"],
+        secret_hash=row["secret_hash"],
+        app_type=row["app_type"],
+        grant_types=tuple(row["grant_types"]),
+        scopes=tuple(row["scopes"]),
+        created_at=row["created_at"],
+    )
+
+
+class ApplicationRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, app: Application) -> None:
+        await self._conn.execute(
+            applications.insert().values(
+                client_id=app.client_id,
+                name=app.name,
+                secret_hash=app.secret_hash,
+                app_type=app.app_type,
+                grant_types=list(app.grant_types),
+                scopes=list(app.scopes),
+                created_at=app.created_at,
+            )
+        )
+
+    async def get(self, client_id: str) -> Application | None:
+        query = select(applications).where(applications.c.client_id == client_id)
+        row = (await self._conn.execute(query)).first()
+        return _application(row._mapping) if row else None
+
+    async def list(self) -> list[Application]:
+        rows = await self._conn.execute(select(applications).order_by(applications.c.created_at))
+        return [_application(row._mapping) for row in rows]
+
+    async def delete(self, client_id: str) -> bool:
+        result = await self._conn.execute(
+            applications.delete().where(applications.c.client_id == client_id)
+        )
+        return result.rowcount > 0

@@ -1,0 +1,159 @@
+"""Authenticators. Single use is enforced here, by conditional updates, across every node."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from twofold.domain import Authenticator
+from twofold.store.tables import authenticators
+from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
+
+
+def _authenticator(row: RowMapping) -> Authenticator:
+    return Authenticator(
+        id=AuthenticatorId(row["id"]),
+        user_id=UserId(row["user_id"]),
+        type=FactorType(row["type"]),
+        status=AuthenticatorStatus(row["status"]),
+        name=row["name"],
+        created_at=row["created_at"],
+        secret=row["secret"],
+        secret_hash=row["secret_hash"],
+        params=dict(row["params"]),
+        last_step=row["last_step"],
+        confirmed_at=row["confirmed_at"],
+        last_used_at=row["last_used_at"],
+        oob_channel=row["oob_channel"],
+    )
+
+
+class AuthenticatorRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, item: Authenticator, *, key_id: str | None) -> None:
+        await self._conn.execute(
+            authenticators.insert().values(
+                id=item.id,
+                user_id=item.user_id,
+                type=item.type.value,
+                status=item.status.value,
+                name=item.name,
+                oob_channel=item.oob_channel,
+                secret=item.secret,
+                key_id=key_id,
+                secret_hash=item.secret_hash,
+                params=item.params,
+                last_step=item.last_step,
+                created_at=item.created_at,
+                confirmed_at=item.confirmed_at,
+            )
+        )
+
+    async def for_user(self, user_id: str) -> list[Authenticator]:
+        rows = await self._conn.execute(
+            select(authenticators)
+            .where(authenticators.c.user_id == user_id)
+            .order_by(authenticators.c.created_at, authenticators.c.id)
+        )
+        return [_authenticator(row._mapping) for row in rows]
+
+    async def get(self, authenticator_id: str, *, user_id: str) -> Authenticator | None:
+        query = select(authenticators).where(
+            authenticators.c.id == authenticator_id, authenticators.c.user_id == user_id
+        )
+        row = (await self._conn.execute(query)).first()
+        return _authenticator(row._mapping) if row else None
+
+    async def use_step(
+        self, authenticator_id: str, *, step: int, now: dt.datetime, activate: bool = False
+    ) -> bool:
+        """Record an accepted TOTP step; False when it (or a later one) was already used.
+
+        The `last_step < :step` condition is what makes a code single use across processes:
+        two nodes racing on the same code both run this update, and only one row changes.
+        """
+        values: dict[str, object] = {"last_step": step, "last_used_at": now}
+        if activate:
+            values |= {"status": AuthenticatorStatus.ACTIVE.value, "confirmed_at": now}
+        result = await self._conn.execute(
+            update(authenticators)
+            .where(authenticators.c.id == authenticator_id, authenticators.c.last_step < step)
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    async def swap_secret_hash(
+        self, authenticator_id: str, *, old: str, new: str, now: dt.datetime
+    ) -> bool:
+        """Replace a hashed secret only if it is still `old` (a recovery code is used once)."""
+        result = await self._conn.execute(
+            update(authenticators)
+            .where(authenticators.c.id == authenticator_id, authenticators.c.secret_hash == old)
+            .values(secret_hash=new, last_used_at=now)
+        )
+        return result.rowcount == 1
+
+    async def activate(self, authenticator_id: str, *, now: dt.datetime) -> None:
+        await self._conn.execute(
+            update(authenticators)
+            .where(authenticators.c.id == authenticator_id)
+            .values(status=AuthenticatorStatus.ACTIVE.value, confirmed_at=now)
+        )
+
+    async def delete(self, authenticator_id: str, *, user_id: str) -> bool:
+        result = await self._conn.execute(
+            authenticators.delete().where(
+                authenticators.c.id == authenticator_id, authenticators.c.user_id == user_id
+            )
+        )
+        return result.rowcount > 0
+
+    async def delete_for_user(
+        self,
+        user_id: str,
+        *,
+        types: Sequence[FactorType] | None = None,
+        status: AuthenticatorStatus | None = None,
+    ) -> int:
+        conditions = [authenticators.c.user_id == user_id]
+        if types is not None:
+            conditions.append(authenticators.c.type.in_([t.value for t in types]))
+        if status is not None:
+            conditions.append(authenticators.c.status == status.value)
+        result = await self._conn.execute(authenticators.delete().where(and_(*conditions)))
+        return result.rowcount
+
+    async def encrypted(self, *, batch: int = 500) -> AsyncIterator[tuple[str, bytes]]:
+        """Every (id, encrypted secret), in id order and in batches (for key rotation)."""
+        last = ""
+        while True:
+            rows = (
+                await self._conn.execute(
+                    select(authenticators.c.id, authenticators.c.secret)
+                    .where(authenticators.c.secret.is_not(None), authenticators.c.id > last)
+                    .order_by(authenticators.c.id)
+                    .limit(batch)
+                )
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield row.id, row.secret
+            last = rows[-1].id
+
+    async def count_encrypted(self) -> int:
+        query = select(func.count()).where(authenticators.c.secret.is_not(None))
+        return (await self._conn.execute(query)).scalar_one()
+
+    async def set_secret(self, authenticator_id: str, secret: bytes, *, key_id: str) -> None:
+        await self._conn.execute(
+            update(authenticators)
+            .where(authenticators.c.id == authenticator_id)
+            .values(secret=secret, key_id=key_id)
+        )

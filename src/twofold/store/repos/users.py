@@ -1,0 +1,114 @@
+"""Users: create, find by id or email, search, record logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from twofold.domain import Page, User
+from twofold.errors import ConflictError
+from twofold.store.tables import users
+from twofold.types import UserId
+
+
+def _user(row: RowMapping) -> User:
+    return User(
+        id=UserId(row["id"]),
+        email=row["email"],
+        name=row["name"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        email_verified=row["email_verified"],
+        roles=tuple(row["roles"]),
+        app_metadata=dict(row["app_metadata"]),
+        user_metadata=dict(row["user_metadata"]),
+        last_login=row["last_login"],
+        logins_count=row["logins_count"],
+    )
+
+
+class UserRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, user: User) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    users.insert().values(
+                        id=user.id,
+                        email=user.email,
+                        email_verified=user.email_verified,
+                        name=user.name,
+                        password_hash=user.password_hash,
+                        roles=list(user.roles),
+                        app_metadata=user.app_metadata,
+                        user_metadata=user.user_metadata,
+                        created_at=user.created_at,
+                        updated_at=user.updated_at,
+                        logins_count=0,
+                    )
+                )
+        except IntegrityError as exc:
+            raise ConflictError("The user already exists.") from exc
+
+    async def get(self, user_id: str) -> User | None:
+        row = (await self._conn.execute(select(users).where(users.c.id == user_id))).first()
+        return _user(row._mapping) if row else None
+
+    async def by_email(self, email: str) -> User | None:
+        query = select(users).where(users.c.email == email.strip().lower())
+        row = (await self._conn.execute(query)).first()
+        return _user(row._mapping) if row else None
+
+    async def search(self, *, q: str | None, page: int, per_page: int) -> Page[User]:
+        """Case-insensitive substring match on email or name, newest first."""
+        where: list[Any] = []
+        if q:
+            pattern = f"%{_escape_like(q.lower())}%"
+            where.append(
+                or_(
+                    func.lower(users.c.email).like(pattern, escape="\\"),
+                    func.lower(users.c.name).like(pattern, escape="\\"),
+                )
+            )
+        total = (
+            await self._conn.execute(select(func.count()).select_from(users).where(*where))
+        ).scalar_one()
+        rows = await self._conn.execute(
+            select(users)
+            .where(*where)
+            .order_by(users.c.created_at.desc(), users.c.id)
+            .limit(per_page)
+            .offset(page * per_page)
+        )
+        items = tuple(_user(row._mapping) for row in rows)
+        return Page(items=items, total=total, page=page, per_page=per_page)
+
+    async def record_login(self, user_id: UserId, *, now: dt.datetime) -> None:
+        await self._conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(last_login=now, logins_count=users.c.logins_count + 1)
+        )
+
+    async def set_password(self, user_id: UserId, password_hash: str, *, now: dt.datetime) -> None:
+        await self._conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(password_hash=password_hash, updated_at=now)
+        )
+
+    async def delete(self, user_id: UserId) -> bool:
+        result = await self._conn.execute(users.delete().where(users.c.id == user_id))
+        return result.rowcount > 0
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
