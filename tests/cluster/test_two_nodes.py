@@ -56,11 +56,17 @@ async def test_codes_and_lockouts_hold_across_two_nodes(
     )
     app, person = await a_client(runtime), await a_user(runtime)
     await asyncio.to_thread(
-        _scenario, a, b, app.client_id, app.client_secret, person.email, person.password
+        _scenario,
+        a,
+        b,
+        cid=app.client_id,
+        csecret=app.client_secret,
+        email=person.email,
+        password=person.password,
     )
 
 
-def _scenario(a: str, b: str, cid: str, csecret: str, email: str, password: str) -> None:
+def _scenario(a: str, b: str, *, cid: str, csecret: str, email: str, password: str) -> None:
     def login(base: str) -> str:
         return _mfa_token(base, cid, csecret, email, password)
 

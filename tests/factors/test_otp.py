@@ -183,8 +183,9 @@ async def test_six_digits_are_rejected_by_an_eight_digit_authenticator() -> None
     [{"algorithm": "MD5"}, {"digits": 7}, {"digits": "6"}, {"period": 0}, {"period": True}],
 )
 async def test_corrupt_stored_params_are_a_server_error(params: dict[str, object]) -> None:
+    corrupt = FactorState(secret=SECRET, params={**state().params, **params})
     with pytest.raises(TwofoldError) as caught:
-        await FACTOR.verify(context(), state(**params), code_at(STEP))
+        await FACTOR.verify(context(), corrupt, code_at(STEP))
 
     assert type(caught.value) is TwofoldError
     assert caught.value.code == "server_error"

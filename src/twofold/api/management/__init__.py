@@ -2,4 +2,8 @@
 
 from fastapi import APIRouter
 
+from twofold.api.management import authentication_methods, guardian, logs, user_blocks, users
+
 router = APIRouter(prefix="/api/v2", tags=["Management API"])
+for module in (users, authentication_methods, user_blocks, guardian, logs):
+    router.include_router(module.router)

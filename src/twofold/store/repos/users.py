@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -67,17 +68,30 @@ class UserRepo:
         row = (await self._conn.execute(query)).first()
         return _user(row._mapping) if row else None
 
-    async def search(self, *, q: str | None, page: int, per_page: int) -> Page[User]:
-        """Case-insensitive substring match on email or name, newest first."""
+    async def search(
+        self,
+        *,
+        q: str | None,
+        page: int,
+        per_page: int,
+        fields: Sequence[str] = ("email", "name"),
+        exact: bool = False,
+    ) -> Page[User]:
+        """Case-insensitive match on any of `fields`, newest first.
+
+        A substring match by default; `*` in `q` is a wildcard (and then `q` is anchored);
+        `exact` compares whole values.
+        """
         where: list[Any] = []
         if q:
-            pattern = f"%{_escape_like(q.lower())}%"
-            where.append(
-                or_(
-                    func.lower(users.c.email).like(pattern, escape="\\"),
-                    func.lower(users.c.name).like(pattern, escape="\\"),
-                )
-            )
+            columns = [func.lower(users.c[name]) for name in fields if name in ("email", "name")]
+            term = q.lower()
+            if exact:
+                where.append(or_(*(column == term for column in columns)))
+            else:
+                escaped = _escape_like(term)
+                pattern = escaped.replace("*", "%") if "*" in term else f"%{escaped}%"
+                where.append(or_(*(column.like(pattern, escape="\\") for column in columns)))
         total = (
             await self._conn.execute(select(func.count()).select_from(users).where(*where))
         ).scalar_one()

@@ -1,0 +1,57 @@
+"""`/api/v2/guardian`: which factors the tenant enables, and when MFA is required."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+
+from twofold.api.deps import RuntimeDep
+from twofold.api.management.auth import Caller, require_scope
+from twofold.api.schemas.common import errors
+from twofold.api.schemas.management import FactorOut, FactorState, FactorUpdate, Policy
+from twofold.flows import management
+
+router = APIRouter(prefix="/guardian")
+
+
+@router.get("/factors", response_model=list[FactorOut], responses=errors(401, 403))
+async def factors(
+    rt: RuntimeDep, _caller: Annotated[Caller, require_scope("read:guardian_factors")]
+) -> list[dict[str, Any]]:
+    """Every Auth0 factor name; only `otp` and `recovery-code` can be enabled so far."""
+    return await management.guardian_factors(rt)
+
+
+@router.put("/factors/{name}", response_model=FactorState, responses=errors(400, 401, 403, 404))
+async def set_factor(
+    name: Annotated[str, Path(description="An Auth0 factor name, e.g. `otp`.")],
+    body: FactorUpdate,
+    rt: RuntimeDep,
+    caller: Annotated[Caller, require_scope("update:guardian_factors")],
+) -> dict[str, bool]:
+    """Enable or disable a factor (audited). Enabling one Twofold does not implement is a
+    400; an unknown name is a 404."""
+    enabled = await management.set_guardian_factor(
+        rt, name, enabled=body.enabled, actor=caller.subject
+    )
+    return {"enabled": enabled}
+
+
+@router.get("/policies", response_model=list[Policy], responses=errors(401, 403))
+async def policies(
+    rt: RuntimeDep, _caller: Annotated[Caller, require_scope("read:mfa_policies")]
+) -> list[str]:
+    """`[]` never, `["all-applications"]` always, `["confidence-score"]` adaptive."""
+    return await management.mfa_policies(rt)
+
+
+@router.put("/policies", response_model=list[Policy], responses=errors(400, 401, 403))
+async def set_policies(
+    body: Annotated[list[Policy], Body(max_length=1)],
+    rt: RuntimeDep,
+    caller: Annotated[Caller, require_scope("update:mfa_policies")],
+) -> list[str]:
+    """Set the tenant policy (audited). `confidence-score` is stored; until risk assessment
+    lands it is evaluated as always (fail closed)."""
+    return await management.set_mfa_policies(rt, list(body), actor=caller.subject)
