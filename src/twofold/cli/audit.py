@@ -11,9 +11,17 @@ from twofold.audit.chain import verify as verify_chain
 from twofold.audit.sinks import export_jsonl
 from twofold.cli.context import console, emit_json, run, settings
 from twofold.cli.progress import progress_bar
+from twofold.clock import SystemClock
+from twofold.config import Settings
 from twofold.store.db import create_engine
+from twofold.store.uow import Store
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+def _store(config: Settings) -> Store:
+    engine = create_engine(config, pool_size=2)
+    return Store(engine, clock=SystemClock(), audit_chains=config.audit_chains)
 
 
 @app.command("verify")
@@ -21,12 +29,12 @@ def verify(json_output: bool = typer.Option(False, "--json")) -> None:
     """Check every chain end to end; names the first broken link. Exit 1 if broken."""
 
     async def work() -> dict[str, object]:
-        engine = create_engine(settings(), pool_size=2)
+        store = _store(settings())
         try:
             with progress_bar("verifying") as update:
-                report = await verify_chain(engine, progress=update)
+                report = await verify_chain(store, progress=update)
         finally:
-            await engine.dispose()
+            await store.engine.dispose()
         broken = report.first_broken
         return {
             "ok": report.ok,
@@ -59,14 +67,14 @@ def export(out: Path | None = typer.Option(None, help="File to write (default st
     """Write every event as one JSON object per line."""
 
     async def work() -> int:
-        engine = create_engine(settings(), pool_size=2)
+        store = _store(settings())
         try:
             if out is None:
-                return await export_jsonl(engine, sys.stdout)
+                return await export_jsonl(store, sys.stdout)
             with progress_bar("exporting") as update, out.open("w", encoding="utf-8") as handle:
-                return await export_jsonl(engine, handle, progress=update)
+                return await export_jsonl(store, handle, progress=update)
         finally:
-            await engine.dispose()
+            await store.engine.dispose()
 
     count = run(work)
     if out is not None:

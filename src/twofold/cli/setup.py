@@ -18,7 +18,7 @@ from twofold.flows.runtime import Runtime
 from twofold.flows.signing import ensure_signing_key
 from twofold.security.envelope import KeyRing
 from twofold.store.db import create_engine
-from twofold.store.migrate import upgrade
+from twofold.store.migrate import check_up_to_date, upgrade
 from twofold.store.uow import Store
 
 
@@ -37,6 +37,8 @@ async def prepare(config: Settings, *, migrate_embedded: bool) -> Prepared:
     try:
         if migrate_embedded and config.is_embedded:
             await upgrade(engine)
+        else:
+            await check_up_to_date(engine)  # PostgreSQL is migrated by `twofold migrate`
         clock = SystemClock()
         store = Store(engine, clock=clock, audit_chains=config.audit_chains)
         await ensure_signing_key(store, keyring, config, clock)

@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: typed events, chain verification, export (audit layer)."""

@@ -1,0 +1,1 @@
+"""Repositories: SQLAlchemy Core queries that take and return domain values (store layer)."""

@@ -1,0 +1,153 @@
+"""audit/events.py: every event's Auth0 type code and outcome, and no secret-shaped field."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from twofold.audit import events
+from twofold.audit.events import AuditEvent
+
+REQUEST = {"user_id": "auth0|1", "client_id": "c1", "ip": "10.0.0.1", "user_agent": "ua"}
+ADMIN = {"user_id": "auth0|1", "actor": "m2m@clients"}
+SECRETISH = re.compile(r"secret|otp|pass|code|token|pin|key_material|private", re.IGNORECASE)
+
+CASES: list[tuple[AuditEvent, str, str]] = [
+    (events.LoginSucceeded(**REQUEST, amr=("pwd",)), "s", "success"),
+    (events.LoginFailed(**REQUEST, username="a@b.c", reason="wrong_password"), "fp", "failure"),
+    (
+        events.LoginFailed(
+            user_id=None, client_id="c1", ip=None, user_agent=None, username="x", reason="unknown"
+        ),
+        "fu",
+        "failure",
+    ),
+    (events.FirstFactorBlocked(**REQUEST, username="a@b.c"), "limit_wc", "failure"),
+    (events.MfaRequired(**REQUEST, reasons=("policy",)), "mfar", "info"),
+    (
+        events.MfaStarted(**REQUEST, authenticator_id="totp|dev_1", factor="otp"),
+        "gd_start_auth",
+        "info",
+    ),
+    (
+        events.MfaSucceeded(**REQUEST, authenticator_id="totp|dev_1", factor="otp"),
+        "gd_auth_succeed",
+        "success",
+    ),
+    (events.MfaFailed(**REQUEST, factor="otp", failures=2), "gd_auth_failed", "failure"),
+    (
+        events.RecoverySucceeded(**REQUEST, authenticator_id="recovery-code|dev_1"),
+        "gd_recovery_succeed",
+        "success",
+    ),
+    (
+        events.RecoveryFailed(**REQUEST, factor="recovery-code", failures=1),
+        "gd_recovery_failed",
+        "failure",
+    ),
+    (events.MfaTokenExhausted(**REQUEST), "gd_auth_rejected", "failure"),
+    (
+        events.OtpRateLimitExceeded(user_id="auth0|1", ip="10.0.0.1", user_agent="ua"),
+        "gd_otp_rate_limit_exceed",
+        "failure",
+    ),
+    (
+        events.RecoveryRateLimitExceeded(user_id="auth0|1", ip=None, user_agent=None),
+        "gd_recovery_rate_limit_exceed",
+        "failure",
+    ),
+    (
+        events.EnrolmentStarted(**REQUEST, authenticator_id="totp|dev_1", factor="otp"),
+        "gd_start_enroll",
+        "info",
+    ),
+    (
+        events.EnrolmentCompleted(**REQUEST, authenticator_id="totp|dev_1", factor="otp"),
+        "gd_enrollment_complete",
+        "success",
+    ),
+    (
+        events.Unenrolled(**REQUEST, authenticator_id="totp|dev_1", factor="otp", actor="auth0|1"),
+        "gd_unenroll",
+        "success",
+    ),
+    (events.UserCreated(**ADMIN, email="a@b.c"), "ss", "success"),
+    (events.MfaReset(**ADMIN, removed=2), "gd_user_delete", "success"),
+    (events.RecoveryCodeRegenerated(**ADMIN), "gd_update_device_account", "success"),
+    (events.UserBlockRemoved(**ADMIN), "ublkdu", "success"),
+    (events.RememberBrowserInvalidated(**ADMIN), "sapi", "success"),
+    (events.KeyRotation(actor="cli", new_key_id="k2", reencrypted=3), "sapi", "success"),
+    (
+        events.TenantUpdate(actor="m2m@clients", setting="guardian.policies", value=["x"]),
+        "gd_tenant_update",
+        "success",
+    ),
+    (
+        events.TokenExchange(
+            client_id="c1", ip=None, user_agent=None, grant="client_credentials", audience="a"
+        ),
+        "seccft",
+        "success",
+    ),
+]
+IDS = [f"{type(event).__name__}-{code}" for event, code, _ in CASES]
+
+
+def test_every_event_class_is_listed_and_covered() -> None:
+    declared: set[object] = {
+        value
+        for name, value in vars(events).items()
+        if isinstance(value, type)
+        and value.__module__ == events.__name__
+        and dataclasses.is_dataclass(value)
+        and not name.startswith("_")
+    }
+    assert declared == set[object](events.EVENTS)
+    assert {type(event) for event, _, _ in CASES} == set(events.EVENTS)
+
+
+@pytest.mark.parametrize(("event", "code", "outcome"), CASES, ids=IDS)
+def test_type_code_and_outcome(event: AuditEvent, code: str, outcome: str) -> None:
+    entry = event.entry()
+    assert (entry.type, entry.outcome) == (code, outcome)
+    assert entry.description
+    assert len(entry.type) <= 64
+
+
+@pytest.mark.parametrize(("event", "code", "outcome"), CASES, ids=IDS)
+def test_no_field_or_detail_is_shaped_like_a_secret(
+    event: AuditEvent, code: str, outcome: str
+) -> None:
+    names = [field.name for field in dataclasses.fields(event)]  # type: ignore[arg-type]
+    names += list(event.entry().details)
+    assert [name for name in names if SECRETISH.search(name)] == []
+
+
+@pytest.mark.parametrize(("event", "code", "outcome"), CASES, ids=IDS)
+def test_events_are_frozen(event: AuditEvent, code: str, outcome: str) -> None:
+    first = dataclasses.fields(event)[0].name  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(event, first, "someone else")
+
+
+def test_request_facts_and_actor_are_carried() -> None:
+    entry = events.Unenrolled(
+        **REQUEST, authenticator_id="totp|dev_1", factor="otp", actor="auth0|1"
+    ).entry()
+    assert (entry.user_id, entry.client_id, entry.ip, entry.user_agent, entry.actor) == (
+        "auth0|1",
+        "c1",
+        "10.0.0.1",
+        "ua",
+        "auth0|1",
+    )
+    assert entry.details == {"authenticator_id": "totp|dev_1", "factor": "otp"}
+
+
+def test_the_docs_table_lists_every_type_code() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    for _, code, _ in CASES:
+        assert f"`{code}`" in page, code
