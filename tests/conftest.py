@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from twofold.clock import FrozenClock
-from twofold.config import Settings
+from twofold.config import PasswordSettings, Settings
 from twofold.store.db import create_engine
 from twofold.store.migrate import upgrade
 
@@ -64,7 +64,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url, redis_url=None)
+    # argon2 at its cheapest: the suite hashes hundreds of passwords; the cost is not under test.
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=None,
+        passwords=PasswordSettings(time_cost=1, memory_kib=8, parallelism=1),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,7 @@ async def close_runtime(runtime: Runtime) -> None:
     if isinstance(runtime.limiter, RedisLimiter):
         await runtime.limiter.aclose()
     await runtime.store.engine.dispose()
+    runtime.passwords.close()
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:

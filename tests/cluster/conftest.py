@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -44,6 +45,7 @@ def _wait_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
 def node(settings: Settings, tmp_path: Path) -> Iterator[Node]:
     """Start a node: `node(redis_url=None) -> base_url`. Every node is stopped afterwards."""
     processes: list[subprocess.Popen[bytes]] = []
+    logs: list[IO[bytes]] = []
 
     def start(*, redis_url: str | None = None) -> str:
         port = _free_port()
@@ -60,6 +62,7 @@ def node(settings: Settings, tmp_path: Path) -> Iterator[Node]:
         if redis_url:
             env["TWOFOLD_REDIS_URL"] = redis_url
         log = (tmp_path / f"node-{port}.log").open("wb")
+        logs.append(log)
         process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
             [
                 sys.executable,
@@ -91,3 +94,6 @@ def node(settings: Settings, tmp_path: Path) -> Iterator[Node]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+    for log in logs:
+        log.close()

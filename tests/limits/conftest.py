@@ -15,7 +15,7 @@ from twofold.security.limits import AttemptLimiter
 from twofold.store.limits.redis import RedisLimiter
 from twofold.store.limits.sql import SqlLimiter
 
-BACK_ENDS = ("sql", "redis")
+BACK_ENDS = ("sql", pytest.param("redis", marks=pytest.mark.redis))
 
 
 @pytest.fixture

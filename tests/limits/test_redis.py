@@ -11,6 +11,8 @@ from twofold.clock import FrozenClock
 from twofold.config import Bucket
 from twofold.store.limits.redis import NAMESPACE, RedisLimiter
 
+pytestmark = pytest.mark.redis
+
 MINUTE = Bucket(burst=3, refill_seconds=60)
 FOREVER = Bucket(burst=3, refill_seconds=0)
 

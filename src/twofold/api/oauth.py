@@ -74,5 +74,5 @@ async def token(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONR
             info,
         )
     else:
-        raise UnsupportedGrantTypeError(f"Unsupported grant type: {grant_type[:200]}")
+        raise UnsupportedGrantTypeError(f"Unsupported grant type: {grant_type}")
     return JSONResponse(tokens.as_json(), headers=NO_STORE)

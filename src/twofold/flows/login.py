@@ -67,8 +67,8 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
     scope = granted_scope(rt.settings, audience=audience, requested=login.scope)
     # A missing user costs one argon2 verification too, so timing does not reveal accounts.
     if user is None:
-        rt.passwords.verify_missing_user(login.password)
-    if user is None or not rt.passwords.verify(user.password_hash, login.password):
+        await rt.passwords.verify_missing_user(login.password)
+    if user is None or not await rt.passwords.verify(user.password_hash, login.password):
         await _record_failure(
             rt, email=email, user=user, client_id=application.client_id, info=info
         )

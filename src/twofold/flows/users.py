@@ -11,6 +11,7 @@ from twofold.domain import User
 from twofold.errors import InvalidRequestError
 from twofold.flows.runtime import Runtime
 from twofold.security import tokens
+from twofold.security.passwords import is_encodable
 from twofold.types import UserId
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
@@ -31,6 +32,8 @@ def validate_password(password: str) -> None:
     """Auth0's default "fair" strength: at least 8 characters (and at most 128)."""
     if not 8 <= len(password) <= 128:
         raise InvalidRequestError("PasswordStrengthError: Password must be 8 to 128 characters.")
+    if not is_encodable(password):
+        raise InvalidRequestError("password must be valid Unicode text.")
 
 
 async def create_user(rt: Runtime, new: NewUser, *, actor: str) -> User:
@@ -43,7 +46,7 @@ async def create_user(rt: Runtime, new: NewUser, *, actor: str) -> User:
         id=UserId(tokens.new_user_id()),
         email=email,
         name=(new.name or email).strip()[:200],
-        password_hash=rt.passwords.hash(new.password),
+        password_hash=await rt.passwords.hash(new.password),
         created_at=now,
         updated_at=now,
         email_verified=new.email_verified,

@@ -70,12 +70,12 @@ class TwofoldClient:
         )
 
     def associate_otp(self, bearer: str) -> dict[str, Any]:
-        return self._json(
+        return self._object(
             "POST", "/mfa/associate", bearer=bearer, body={"authenticator_types": ["otp"]}
         )
 
     def challenge(self, mfa_token: str, *, challenge_type: str = "otp") -> dict[str, Any]:
-        return self._json(
+        return self._object(
             "POST",
             "/mfa/challenge",
             body={**self._credentials(), "mfa_token": mfa_token, "challenge_type": challenge_type},
@@ -114,6 +114,19 @@ class TwofoldClient:
             "POST", "/oauth/token", body={**self._credentials(), **body}
         )
         return result
+
+    def _object(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        bearer: str | None = None,
+    ) -> dict[str, Any]:
+        payload = self._json(method, path, body=body, bearer=bearer)
+        if not isinstance(payload, dict):
+            raise TwofoldError(0, "invalid_response", f"{path} did not answer a JSON object")
+        return payload
 
     def _json(
         self,
