@@ -76,3 +76,17 @@ async def test_first_factor_brute_force_blocks_the_pair_until_unblocked(
     await unblock_user(runtime, person.user_id, actor="test")
     assert (await password_login(client, app, person)).status_code == 403
     assert (await password_login(client, app, person)).json()["error"] == "mfa_required"
+
+
+async def test_a_right_password_clears_the_pairs_failure_count(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Auth0 blocks after ten *consecutive* failures: a success in between starts again."""
+    app, person = await a_client(runtime), await a_user(runtime)
+    wrong = type(person)(person.user_id, person.email, "wrong password!")
+    for _ in range(9):
+        assert (await password_login(client, app, wrong)).status_code == 403
+    assert (await password_login(client, app, person)).json()["error"] == "mfa_required"
+    for _ in range(9):
+        assert (await password_login(client, app, wrong)).status_code == 403
+    assert (await password_login(client, app, person)).json()["error"] == "mfa_required"

@@ -41,7 +41,7 @@ def create(
         emit_json(result)
         return
     for key in ("name", "client_id", "client_secret", "app_type"):
-        console.print(f"{key}: {result[key]}")
+        console.print(f"{key}: {result[key]}", soft_wrap=True, markup=False, highlight=False)
     console.print("[yellow]The client secret is shown only now.[/yellow]")
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from twofold.config import Settings
 from twofold.errors import TwofoldError
@@ -27,7 +28,7 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
     try:
         return asyncio.run(_call(work))
     except TwofoldError as exc:
-        err_console.print(f"[red]error:[/red] {exc.code}: {exc.description}")
+        err_console.print(f"[red]error:[/red] {escape(exc.code)}: {escape(exc.description)}")
         raise typer.Exit(1) from exc
 
 

@@ -89,4 +89,4 @@ def init(
 def print_admin(admin: dict[str, str]) -> None:
     console.print("[bold yellow]Bootstrap admin (shown once, store it now):[/bold yellow]")
     for key, value in admin.items():
-        console.print(f"  {key}: {value}")
+        console.print(f"  {key}: {value}", soft_wrap=True, markup=False, highlight=False)

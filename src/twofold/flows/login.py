@@ -73,6 +73,8 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
             rt, email=email, user=user, client_id=application.client_id, info=info
         )
         raise InvalidCredentialsError
+    # Auth0 counts *consecutive* failures: a right password clears the pair's count.
+    await rt.limiter.reset(ff_key)
     decision = decide(policies)
     if not decision.mfa_required:
         async with rt.store.transaction() as tx:
