@@ -46,13 +46,15 @@ def recovery_key(user_id: str) -> str:
     return f"rc:{user_id}"
 
 
-def _candidates(items: list[Authenticator]) -> tuple[list[Authenticator], bool]:
-    """Active OTP authenticators; while none is confirmed, the pending one (enrolment)."""
+def _candidates(items: list[Authenticator]) -> list[Authenticator]:
+    """OTP authenticators that may answer: active ones first, then pending enrolments.
+
+    A pending one is confirmed by its first valid code, whether it is the user's first
+    (enrolled with the mfa_token) or a further one (enrolled with an `enroll` access token).
+    """
     otp = [a for a in items if a.type == FactorType.OTP]
     active = [a for a in otp if a.status == AuthenticatorStatus.ACTIVE]
-    if active:
-        return active, False
-    return [a for a in otp if a.status == AuthenticatorStatus.PENDING], True
+    return active + [a for a in otp if a.status == AuthenticatorStatus.PENDING]
 
 
 async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> TokenSet:
@@ -71,15 +73,15 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
         )
         user = await _user(tx, transaction)
         await _check_limits(rt, otp_key(user.id), info)
-        candidates, enrolling = _candidates(await tx.authenticators.for_user(user.id))
-        matched = await _verify_otp(rt, tx, user, candidates, code, enrolling=enrolling)
+        candidates = _candidates(await tx.authenticators.for_user(user.id))
+        matched = await _verify_otp(rt, tx, user, candidates, code)
         if matched is None:
             failure = InvalidOtpError()
             await _record_failure(rt, tx, transaction, info, factor="otp")
         else:
             await _consume(tx, transaction)
             amr = (*transaction.amr, Amr.OTP.value, Amr.MFA.value)
-            if enrolling:
+            if matched.status == AuthenticatorStatus.PENDING:
                 await _activate_recovery_code(rt, tx, user)
                 tx.record(
                     events.EnrolmentCompleted(
@@ -183,7 +185,7 @@ async def _check_limits(rt: Runtime, factor_key: str, info: RequestInfo) -> None
 
 
 async def _verify_otp(
-    rt: Runtime, tx: Tx, user: User, candidates: list[Authenticator], code: str, *, enrolling: bool
+    rt: Runtime, tx: Tx, user: User, candidates: list[Authenticator], code: str
 ) -> Authenticator | None:
     """The authenticator that accepted `code`, its time step now spent; None if none did."""
     now = rt.clock.now()
@@ -207,7 +209,10 @@ async def _verify_otp(
             continue
         # The conditional update is the single-use guarantee across nodes (RFC 6238 5.2).
         if await tx.authenticators.use_step(
-            candidate.id, step=verification.last_step, now=now, activate=enrolling
+            candidate.id,
+            step=verification.last_step,
+            now=now,
+            activate=candidate.status == AuthenticatorStatus.PENDING,
         ):
             return candidate
     return None
