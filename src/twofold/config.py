@@ -23,11 +23,22 @@ class OtpSettings(BaseModel):
     """Accepted steps on either side of now, for clock drift."""
 
 
+MIN_REFILL_SECONDS = 0.001
+
+
 class Bucket(BaseModel):
     """A token bucket: `burst` attempts, then one more every `refill_seconds` (0 = never)."""
 
     burst: int = Field(ge=1)
     refill_seconds: float = Field(ge=0)
+
+    @field_validator("refill_seconds")
+    @classmethod
+    def _resolvable(cls, value: float) -> float:
+        # Times are kept to the microsecond; a shorter interval would round to nothing.
+        if 0 < value < MIN_REFILL_SECONDS:
+            raise ValueError(f"refill_seconds must be 0 (never) or at least {MIN_REFILL_SECONDS}")
+        return value
 
 
 class LimitSettings(BaseModel):

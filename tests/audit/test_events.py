@@ -79,6 +79,13 @@ CASES: list[tuple[AuditEvent, str, str]] = [
     (events.RecoveryCodeRegenerated(**ADMIN), "gd_update_device_account", "success"),
     (events.UserBlockRemoved(**ADMIN), "ublkdu", "success"),
     (events.RememberBrowserInvalidated(**ADMIN), "sapi", "success"),
+    (
+        events.ApplicationCreated(
+            actor="cli", client_id="c1", name="demo", grant_types=("password",), scopes=()
+        ),
+        "sapi",
+        "success",
+    ),
     (events.KeyRotation(actor="cli", new_key_id="k2", reencrypted=3), "sapi", "success"),
     (
         events.TenantUpdate(actor="m2m@clients", setting="guardian.policies", value=["x"]),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twofold.config import Bucket
+from twofold.config import MIN_REFILL_SECONDS, Bucket
 from twofold.errors import TooManyAttemptsError
 from twofold.security.limits import (
     NEVER,
@@ -32,7 +32,7 @@ refilling = st.builds(
     burst=st.integers(min_value=1, max_value=400),
     refill_seconds=st.one_of(
         st.sampled_from([0.1, 1.0, 30.0, 360.0]),
-        st.floats(min_value=0.000_001, max_value=86_400, allow_nan=False),
+        st.floats(min_value=MIN_REFILL_SECONDS, max_value=86_400, allow_nan=False),
     ),
 )
 offsets = st.lists(st.integers(min_value=0, max_value=10**11), min_size=1, max_size=60)
@@ -172,3 +172,9 @@ def test_ensure_allowed_names_the_latest_retry_among_exhausted_keys() -> None:
         ensure_allowed([now - 5, now + 30, now + 90, now], T0)
     assert raised.value.retry_at == T0 + dt.timedelta(seconds=90)
     assert raised.value.code == "too_many_attempts"
+
+
+@pytest.mark.parametrize("refill", [0.000_001, 0.000_999])
+def test_an_interval_below_a_millisecond_is_refused(refill: float) -> None:
+    with pytest.raises(ValueError, match="refill_seconds"):
+        Bucket(burst=1, refill_seconds=refill)

@@ -293,6 +293,30 @@ class RememberBrowserInvalidated(_UserAdmin):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationCreated:
+    """A new client; its grants and scopes say what it may do (never its secret)."""
+
+    actor: str
+    client_id: str
+    name: str
+    grant_types: tuple[str, ...]
+    scopes: tuple[str, ...]
+
+    def entry(self) -> AuditEntry:
+        return _admin(
+            "sapi",
+            f"Create an application: {self.name}",
+            actor=self.actor,
+            user_id=None,
+            details={
+                "client_id": self.client_id,
+                "grant_types": list(self.grant_types),
+                "scopes": list(self.scopes),
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class KeyRotation:
     """Only the new key's id is recorded, never key material."""
 
@@ -370,6 +394,7 @@ EVENTS: tuple[type[AuditEvent], ...] = (
     RecoveryCodeRegenerated,
     UserBlockRemoved,
     RememberBrowserInvalidated,
+    ApplicationCreated,
     KeyRotation,
     TenantUpdate,
     TokenExchange,

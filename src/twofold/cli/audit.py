@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from twofold.audit.chain import verify as verify_chain
 from twofold.audit.sinks import export_jsonl
@@ -55,8 +56,12 @@ def verify(json_output: bool = typer.Option(False, "--json")) -> None:
     elif result["ok"]:
         console.print(f"[green]OK[/green]: {result['checked']} events, every chain intact.")
     else:
+        broken = result["first_broken"]
         console.print(
-            f"[red]BROKEN[/red] after {result['checked']} events: {result['first_broken']}"
+            f"[red]BROKEN[/red] after {result['checked']} events: first broken link is event "
+            f"{escape(str(broken['id']))} (chain {escape(str(broken['chain']))}, "
+            f"seq {broken['seq']}): {escape(str(broken['reason']))}",
+            soft_wrap=True,
         )
     if not result["ok"]:
         raise typer.Exit(1)

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from twofold.config import Settings
 from twofold.errors import TwofoldError
+from twofold.security.envelope import KeyRingError
 
 T = TypeVar("T")
 console = Console()
@@ -24,11 +25,15 @@ def settings() -> Settings:
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine; a TwofoldError becomes a one-line message and exit code 1."""
+    """Run a coroutine; a TwofoldError, or a key file the operator must fix (missing, too
+    open, lacking a key), becomes a one-line message and exit code 1."""
     try:
         return asyncio.run(_call(work))
     except TwofoldError as exc:
         err_console.print(f"[red]error:[/red] {escape(exc.code)}: {escape(exc.description)}")
+        raise typer.Exit(1) from exc
+    except KeyRingError as exc:
+        err_console.print(f"[red]error:[/red] master_key: {escape(str(exc))}")
         raise typer.Exit(1) from exc
 
 

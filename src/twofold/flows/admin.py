@@ -90,7 +90,9 @@ async def unblock_user(rt: Runtime, user_id: str, *, actor: str) -> int:
     return removed
 
 
-async def rotate_keys(rt: Runtime, *, progress: Callable[[int, int], None] | None = None) -> int:
+async def rotate_keys(
+    rt: Runtime, *, actor: str = "cli", progress: Callable[[int, int], None] | None = None
+) -> int:
     """Add a new master key and re-wrap every secret under it, then retire the old keys.
 
     Each secret's data key is re-wrapped (the payload is untouched) and committed in batches,
@@ -117,7 +119,7 @@ async def rotate_keys(rt: Runtime, *, progress: Callable[[int, int], None] | Non
                 key.kid, rt.keyring.rewrap(key.private_key), key_id=new_kid
             )
             done += 1
-        tx.record(events.KeyRotation(actor="cli", new_key_id=new_kid, reencrypted=done).entry())
+        tx.record(events.KeyRotation(actor=actor, new_key_id=new_kid, reencrypted=done).entry())
     if progress:
         progress(done, total)
     for kid in rt.keyring.kids():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twofold.audit import events
 from twofold.domain import Application
 from twofold.errors import InvalidClientError, InvalidRequestError, UnauthorizedClientError
 from twofold.flows.grants import MANAGEMENT_SCOPES, GrantType
@@ -30,7 +31,12 @@ class NewApplication:
 
 
 async def create_application(
-    rt: Runtime, *, name: str, app_type: str = "regular_web", management: bool = False
+    rt: Runtime,
+    *,
+    name: str,
+    app_type: str = "regular_web",
+    management: bool = False,
+    actor: str = "cli",
 ) -> NewApplication:
     name = name.strip()
     if not name or len(name) > 200:
@@ -51,6 +57,15 @@ async def create_application(
     )
     async with rt.store.transaction() as tx:
         await tx.applications.add(application)
+        tx.record(
+            events.ApplicationCreated(
+                actor=actor,
+                client_id=application.client_id,
+                name=application.name,
+                grant_types=application.grant_types,
+                scopes=tuple(application.scopes),
+            ).entry()
+        )
     return NewApplication(application=application, client_secret=secret)
 
 
