@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import typer
 from rich.markup import escape
@@ -56,7 +57,7 @@ def verify(json_output: bool = typer.Option(False, "--json")) -> None:
     elif result["ok"]:
         console.print(f"[green]OK[/green]: {result['checked']} events, every chain intact.")
     else:
-        broken = result["first_broken"]
+        broken = cast(dict[str, object], result["first_broken"])
         console.print(
             f"[red]BROKEN[/red] after {result['checked']} events: first broken link is event "
             f"{escape(str(broken['id']))} (chain {escape(str(broken['chain']))}, "
