@@ -10,7 +10,7 @@ from typing import cast
 from fastapi import FastAPI
 
 from twofold import __version__
-from twofold.api import errors, management, mfa, oauth, wellknown
+from twofold.api import errors, management, mfa, oauth, openapi, wellknown
 from twofold.clock import SystemClock
 from twofold.config import Settings
 from twofold.factors.recovery import RecoveryCodeFactor
@@ -83,6 +83,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     if runtime is not None:
         app.state.runtime = runtime
     errors.install(app)
+    openapi.install(app)
     app.include_router(oauth.router)
     app.include_router(mfa.router)
     app.include_router(management.router)

@@ -1,20 +1,26 @@
-"""An app wired to the leg's database, a movable clock and an HTTP client over ASGI."""
+"""An app wired to the leg's database, a movable clock and an HTTP client over ASGI; a
+machine-to-machine client and Management API tokens obtained over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.builders import an_ip
+from tests.builders import Client, a_client, an_ip
 from twofold.app import build_runtime, close_runtime, create_app
 from twofold.cli.setup import prepare
 from twofold.clock import FrozenClock
 from twofold.config import Settings
+from twofold.factors.registry import FACTOR_NAMES
 from twofold.flows.runtime import Runtime
+from twofold.flows.tenant import DEFAULT_FACTORS, current_policies
+from twofold.policy.engine import POLICY_KEY
+
+TokenFactory = Callable[..., Awaitable[dict[str, str]]]
 
 
 @pytest.fixture
@@ -37,3 +43,43 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=(an_ip(), 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://twofold.test") as http:
         yield http
+
+
+@pytest.fixture
+async def machine(runtime: Runtime) -> Client:
+    return await a_client(runtime, management=True)
+
+
+@pytest.fixture
+def auth(client: httpx.AsyncClient, machine: Client) -> TokenFactory:
+    """`await auth("read:users")`: headers with a client_credentials token for those scopes
+    (every Management API scope when none is named)."""
+
+    async def headers(*scopes: str) -> dict[str, str]:
+        body: dict[str, str] = {
+            "grant_type": "client_credentials",
+            "client_id": machine.client_id,
+            "client_secret": machine.client_secret,
+        }
+        if scopes:
+            body["scope"] = " ".join(scopes)
+        response = await client.post("/oauth/token", data=body)
+        assert response.status_code == 200, response.text
+        return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+    return headers
+
+
+@pytest.fixture
+async def tenant(runtime: Runtime) -> AsyncIterator[None]:
+    """Tenant settings are shared by every test of the session: put them back afterwards."""
+    async with runtime.store.read() as tx:
+        policies = list(await current_policies(tx))
+        factors = await tx.tenant.factor_overrides()
+    yield
+    async with runtime.store.transaction() as tx:
+        await tx.tenant.put(POLICY_KEY, policies)
+        for name in FACTOR_NAMES:
+            await tx.tenant.set_factor(
+                name, enabled=factors.get(name, DEFAULT_FACTORS.get(name, False))
+            )

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from twofold.api.deps import RequestInfoDep, RuntimeDep
 from twofold.api.params import bearer, client_credentials, read_params
-from twofold.api.schemas.common import errors, request_body
+from twofold.api.schemas.common import errors, request_body, security
 from twofold.api.schemas.mfa import (
     AssociateRequest,
     AssociateResponse,
@@ -28,6 +28,7 @@ from twofold.flows.mfa_state import resolve_bearer
 
 router = APIRouter(prefix="/mfa", tags=["MFA API"])
 NO_STORE = {"cache-control": "no-store"}
+BEARER = security("MfaToken")
 
 
 @router.post(
@@ -35,7 +36,7 @@ NO_STORE = {"cache-control": "no-store"}
     response_model=ChallengeResponse,
     response_model_exclude_none=True,
     responses=errors(400, 401, 403, 429),
-    openapi_extra=request_body(ChallengeRequest),
+    openapi_extra={**request_body(ChallengeRequest), **security("ClientBasic", optional=True)},
 )
 async def challenge(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONResponse:
     params = await read_params(request)
@@ -59,8 +60,8 @@ async def challenge(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> J
     "/associate",
     response_model=AssociateResponse,
     response_model_exclude_none=True,
-    responses=errors(400, 401, 403, 404),
-    openapi_extra=request_body(AssociateRequest),
+    responses=errors(400, 401, 403, 404, 429),
+    openapi_extra={**request_body(AssociateRequest), **BEARER},
 )
 async def associate_route(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONResponse:
     params = await read_params(request)
@@ -83,7 +84,8 @@ async def associate_route(request: Request, rt: RuntimeDep, info: RequestInfoDep
     "/authenticators",
     response_model=list[AuthenticatorOut],
     response_model_exclude_none=True,
-    responses=errors(401, 403),
+    responses=errors(401, 403, 429),
+    openapi_extra=BEARER,
 )
 async def authenticators(request: Request, rt: RuntimeDep) -> JSONResponse:
     async with rt.store.read() as tx:
@@ -96,7 +98,8 @@ async def authenticators(request: Request, rt: RuntimeDep) -> JSONResponse:
     "/authenticators/{authenticator_id}",
     status_code=204,
     response_class=Response,
-    responses=errors(401, 403, 404),
+    responses=errors(401, 403, 404, 429),
+    openapi_extra=BEARER,
 )
 async def remove_authenticator(
     authenticator_id: str, request: Request, rt: RuntimeDep, info: RequestInfoDep
@@ -111,10 +114,10 @@ async def remove_authenticator(
     "/barcode",
     responses={
         200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description": "QR code"},
-        **errors(400, 401),
+        **errors(400, 401, 429),
     },
     response_class=Response,
-    openapi_extra=request_body(BarcodeRequest, form=False),
+    openapi_extra={**request_body(BarcodeRequest, form=False), **BEARER},
 )
 async def barcode(request: Request, rt: RuntimeDep) -> Response:
     """The QR code of a `barcode_uri`, for clients that cannot draw one.
@@ -128,7 +131,7 @@ async def barcode(request: Request, rt: RuntimeDep) -> Response:
     uri = params.text("barcode_uri", required=True, max_length=1024) or ""
     if not uri.startswith("otpauth://"):
         raise InvalidRequestError("barcode_uri must be an otpauth:// URI.")
-    fmt = params.text("format") or "svg"
+    fmt = params.text("format", max_length=10) or "svg"
     if fmt not in ("svg", "png"):
         raise InvalidRequestError("format must be svg or png.")
     media = "image/svg+xml" if fmt == "svg" else "image/png"

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from twofold.api.deps import RequestInfoDep, RuntimeDep
 from twofold.api.params import client_credentials, read_params
-from twofold.api.schemas.common import MfaRequiredBody, errors, request_body
+from twofold.api.schemas.common import TokenErrorBody, errors, request_body, security
 from twofold.api.schemas.oauth import TokenRequest, TokenResponse
 from twofold.errors import InvalidRequestError, UnsupportedGrantTypeError
 from twofold.flows.grants import GrantType
@@ -24,11 +24,8 @@ NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
     "/oauth/token",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses={
-        **errors(400, 401, 429),
-        403: {"model": MfaRequiredBody, "description": "mfa_required, invalid_grant, ..."},
-    },
-    openapi_extra=request_body(TokenRequest),
+    responses=errors(400, 401, 403, 404, 429, model=TokenErrorBody),
+    openapi_extra={**request_body(TokenRequest), **security("ClientBasic", optional=True)},
 )
 async def token(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONResponse:
     params = await read_params(request)
@@ -36,7 +33,7 @@ async def token(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONR
     client_id, client_secret = client_credentials(request, params)
     if grant_type in (GrantType.PASSWORD, GrantType.PASSWORD_REALM):
         username = params.text("username", max_length=320)
-        password = params.text("password", max_length=1024)
+        password = params.text("password", max_length=1024, allow_nul=True)
         if not username or not password:
             raise InvalidRequestError("Missing required parameter: username and password")
         tokens = await password_grant(
@@ -47,9 +44,9 @@ async def token(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONR
                 client_secret=client_secret,
                 username=username,
                 password=password,
-                audience=params.text("audience"),
-                scope=params.text("scope"),
-                realm=params.text("realm"),
+                audience=params.text("audience", max_length=1024),
+                scope=params.text("scope", max_length=1024),
+                realm=params.text("realm", max_length=200),
             ),
             info,
         )
@@ -68,8 +65,8 @@ async def token(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONR
             ClientCredentials(
                 client_id=client_id,
                 client_secret=client_secret,
-                audience=params.text("audience"),
-                scope=params.text("scope"),
+                audience=params.text("audience", max_length=1024),
+                scope=params.text("scope", max_length=1024),
             ),
             info,
         )

@@ -1,56 +1,8 @@
-"""Management API fixtures: a machine-to-machine client and tokens obtained over HTTP."""
+"""Management API tests use `machine`, `auth` and `tenant` from tests/api/conftest.py (shared
+with the schemathesis run); `TokenFactory` stays importable from here."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from tests.api.conftest import TokenFactory
 
-import httpx
-import pytest
-
-from tests.builders import Client, a_client
-from twofold.factors.registry import FACTOR_NAMES
-from twofold.flows.runtime import Runtime
-from twofold.flows.tenant import DEFAULT_FACTORS, current_policies
-from twofold.policy.engine import POLICY_KEY
-
-TokenFactory = Callable[..., Awaitable[dict[str, str]]]
-
-
-@pytest.fixture
-async def machine(runtime: Runtime) -> Client:
-    return await a_client(runtime, management=True)
-
-
-@pytest.fixture
-def auth(client: httpx.AsyncClient, machine: Client) -> TokenFactory:
-    """`await auth("read:users")`: headers with a client_credentials token for those scopes
-    (every Management API scope when none is named)."""
-
-    async def headers(*scopes: str) -> dict[str, str]:
-        body: dict[str, str] = {
-            "grant_type": "client_credentials",
-            "client_id": machine.client_id,
-            "client_secret": machine.client_secret,
-        }
-        if scopes:
-            body["scope"] = " ".join(scopes)
-        response = await client.post("/oauth/token", data=body)
-        assert response.status_code == 200, response.text
-        return {"authorization": f"Bearer {response.json()['access_token']}"}
-
-    return headers
-
-
-@pytest.fixture
-async def tenant(runtime: Runtime) -> AsyncIterator[None]:
-    """Tenant settings are shared by every test of the session: put them back afterwards."""
-    async with runtime.store.read() as tx:
-        policies = list(await current_policies(tx))
-        factors = await tx.tenant.factor_overrides()
-    yield
-    async with runtime.store.transaction() as tx:
-        await tx.tenant.put(POLICY_KEY, policies)
-        for name in FACTOR_NAMES:
-            await tx.tenant.set_factor(
-                name, enabled=factors.get(name, DEFAULT_FACTORS.get(name, False))
-            )
+__all__ = ["TokenFactory"]

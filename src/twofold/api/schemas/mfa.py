@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+_CREDENTIAL = Field(default=None, max_length=200, description="Or HTTP Basic.")
 
 
 class ChallengeRequest(BaseModel):
-    mfa_token: str
-    client_id: str | None = None
-    client_secret: str | None = None
-    challenge_type: str | None = None
-    authenticator_id: str | None = None
-    oob_channel: str | None = None
+    mfa_token: str = Field(max_length=2048)
+    client_id: str | None = _CREDENTIAL
+    client_secret: str | None = _CREDENTIAL
+    challenge_type: str | None = Field(
+        default=None,
+        max_length=100,
+        pattern=r"^(otp|oob)( (otp|oob))*$",
+        description="Space-separated `otp` and/or `oob`; both when absent.",
+    )
+    authenticator_id: str | None = Field(default=None, max_length=100)
+    oob_channel: str | None = Field(default=None, max_length=20)
 
 
 class ChallengeResponse(BaseModel):
@@ -21,12 +30,16 @@ class ChallengeResponse(BaseModel):
 
 
 class AssociateRequest(BaseModel):
-    authenticator_types: list[str]
-    oob_channels: list[str] | None = None
-    phone_number: str | None = None
-    email: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
+    authenticator_types: list[Literal["otp", "oob"]] = Field(
+        min_length=1, max_length=20, description='`["otp"]`; `oob` factors are not enabled yet.'
+    )
+    oob_channels: list[Literal["sms", "voice", "auth0", "email"]] | None = Field(
+        default=None, max_length=20
+    )
+    phone_number: str | None = Field(default=None, max_length=32, description="E.164")
+    email: str | None = Field(default=None, max_length=320)
+    client_id: str | None = _CREDENTIAL
+    client_secret: str | None = _CREDENTIAL
 
 
 class AssociateResponse(BaseModel):
@@ -48,5 +61,5 @@ class AuthenticatorOut(BaseModel):
 
 
 class BarcodeRequest(BaseModel):
-    barcode_uri: str
-    format: str = "svg"
+    barcode_uri: str = Field(max_length=1024, pattern="^otpauth://")
+    format: Literal["svg", "png"] = "svg"

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+GrantTypeName = Literal[
+    "password",
+    "http://auth0.com/oauth/grant-type/password-realm",
+    "http://auth0.com/oauth/grant-type/mfa-otp",
+    "http://auth0.com/oauth/grant-type/mfa-recovery-code",
+    "client_credentials",
+]
+"""The grants this endpoint serves (flows/grants.py); any other is `unsupported_grant_type`."""
 
 
 class TokenRequest(BaseModel):
-    grant_type: str = Field(
-        description="password, http://auth0.com/oauth/grant-type/password-realm, "
-        "http://auth0.com/oauth/grant-type/mfa-otp, .../mfa-recovery-code, client_credentials"
-    )
-    client_id: str | None = None
-    client_secret: str | None = None
-    username: str | None = None
-    password: str | None = None
-    realm: str | None = None
-    audience: str | None = None
-    scope: str | None = None
-    mfa_token: str | None = None
-    otp: str | None = None
-    recovery_code: str | None = None
+    grant_type: GrantTypeName
+    client_id: str | None = Field(default=None, max_length=200)
+    client_secret: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=320, description="password grants")
+    password: str | None = Field(default=None, max_length=1024, description="password grants")
+    realm: str | None = Field(default=None, max_length=200, description="password-realm")
+    audience: str | None = Field(default=None, max_length=1024)
+    scope: str | None = Field(default=None, max_length=1024)
+    mfa_token: str | None = Field(default=None, max_length=2048, description="MFA grants")
+    otp: str | None = Field(default=None, max_length=64, description="mfa-otp")
+    recovery_code: str | None = Field(default=None, max_length=64, description="mfa-recovery-code")
 
 
 class TokenResponse(BaseModel):
