@@ -8,6 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 SERVICES_ENV := $(VENV)/services.env
 LEGS ?= sqlite postgresql
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 LINT_PATHS := src tests $(wildcard bench)
 
 SHELL := /bin/bash
@@ -25,7 +26,7 @@ help:
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make services   report (and start, if allowed) PostgreSQL and Redis for the tests"
 	@echo "make migration m=\"add x\"   write the next Alembic revision (autogenerate)"
-	@echo "make bench      run the benchmarks"
+	@echo "make bench      the MFA step under load, SQLite then PostgreSQL (BENCH_ARGS=\"...\")"
 	@echo "make clean      remove caches and build output (keeps .venv and var/)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -88,7 +89,7 @@ test: lint services
 	exit $$failed
 
 bench: $(STAMP)
-	$(BIN)/python bench/mfa_otp.py
+	$(BIN)/python bench/mfa_otp.py $(BENCH_ARGS)
 
 migration: $(STAMP)
 	@if [[ -z "$(m)" ]]; then echo 'usage: make migration m="what it changes"'; exit 2; fi

@@ -12,9 +12,10 @@ from twofold.errors import (
     InvalidRequestError,
     UnsupportedChallengeTypeError,
 )
-from twofold.flows.clients import authenticate_client
-from twofold.flows.mfa_state import open_transaction
+from twofold.flows.clients import authenticate_client, check_client
+from twofold.flows.mfa_state import check_transaction, open_transaction
 from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.security import tokens
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus, FactorType
 
@@ -41,11 +42,23 @@ async def open_for_client(
     mfa_token: str | None,
     grant_type: str | None = None,
 ) -> tuple[Application, MfaTransaction]:
-    """Authenticate the client and open its `mfa_token`; a token is bound to its client."""
-    application = await authenticate_client(
-        tx, client_id=client_id, client_secret=client_secret, grant_type=grant_type
-    )
-    transaction = await open_transaction(rt, tx, mfa_token)
+    """Authenticate the client and open its `mfa_token`; a token is bound to its client.
+
+    With both present and well formed (every real request), one query reads the client and
+    the token; the checks run in the same order as the two-step path, so the errors (and
+    what they reveal) are the same: the client is authenticated before the token is looked at.
+    """
+    if client_id and mfa_token and tokens.is_well_formed(mfa_token):
+        found, stored = await tx.transactions.with_client(
+            tokens.token_hash(mfa_token), client_id=client_id
+        )
+        application = check_client(found, client_secret=client_secret, grant_type=grant_type)
+        transaction = check_transaction(rt, stored)
+    else:
+        application = await authenticate_client(
+            tx, client_id=client_id, client_secret=client_secret, grant_type=grant_type
+        )
+        transaction = await open_transaction(rt, tx, mfa_token)
     if transaction.client_id != application.client_id:
         raise InvalidGrantError("The mfa_token was issued to another client.")
     return application, transaction

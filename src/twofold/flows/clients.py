@@ -79,7 +79,15 @@ async def authenticate_client(
     """
     if not client_id:
         raise InvalidRequestError("Missing required parameter: client_id")
-    application = await tx.applications.get(client_id)
+    return check_client(
+        await tx.applications.get(client_id), client_secret=client_secret, grant_type=grant_type
+    )
+
+
+def check_client(
+    application: Application | None, *, client_secret: str | None, grant_type: str | None
+) -> Application:
+    """`authenticate_client` once the application has been read (or found missing)."""
     if application is None:
         raise InvalidClientError("Unknown client or wrong client credentials.")
     if application.secret_hash is not None and not (

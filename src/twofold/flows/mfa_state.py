@@ -33,7 +33,11 @@ async def open_transaction(rt: Runtime, tx: Tx, mfa_token: str | None) -> MfaTra
         raise InvalidRequestError("Missing required parameter: mfa_token")
     if not tokens.is_well_formed(mfa_token):
         raise MalformedMfaTokenError
-    transaction = await tx.transactions.by_token_hash(tokens.token_hash(mfa_token))
+    return check_transaction(rt, await tx.transactions.by_token_hash(tokens.token_hash(mfa_token)))
+
+
+def check_transaction(rt: Runtime, transaction: MfaTransaction | None) -> MfaTransaction:
+    """`open_transaction` once the transaction has been read (or found missing)."""
     if transaction is None:
         raise MalformedMfaTokenError
     if transaction.consumed:

@@ -71,16 +71,15 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
             mfa_token=grant.mfa_token,
             grant_type=GrantType.MFA_OTP,
         )
-        user = await _user(tx, transaction)
+        user, items = await _user(tx, transaction)
         await _check_limits(rt, otp_key(user.id), info)
-        candidates = _candidates(await tx.authenticators.for_user(user.id))
+        candidates = _candidates(items)
         matched = await _verify_otp(rt, tx, user, candidates, code)
         if matched is None:
             failure = InvalidOtpError()
             await _record_failure(rt, tx, transaction, info, factor="otp")
         else:
             await _consume(tx, transaction)
-            amr = (*transaction.amr, Amr.OTP.value, Amr.MFA.value)
             if matched.status == AuthenticatorStatus.PENDING:
                 await _activate_recovery_code(rt, tx, user)
                 tx.record(
@@ -94,19 +93,20 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
                     ).entry()
                 )
             await _succeed(rt, tx, transaction, info, authenticator=matched)
-            result = mint(
-                rt,
-                user=user,
-                client_id=application.client_id,
-                audience=transaction.audience or rt.settings.userinfo_audience,
-                scope=transaction.scope or "",
-                amr=amr,
-                auth_time=transaction.auth_time,
-            )
     if failure is not None:
         await _count_failure(rt, otp_key(transaction.user_id), info, factor="otp")
         raise failure
-    return result
+    # Signed after the commit: no tokens for a step that did not persist, and the CPU-heavy
+    # signatures run outside the transaction (on SQLite, outside the one write lock).
+    return mint(
+        rt,
+        user=user,
+        client_id=application.client_id,
+        audience=transaction.audience or rt.settings.userinfo_audience,
+        scope=transaction.scope or "",
+        amr=(*transaction.amr, Amr.OTP.value, Amr.MFA.value),
+        auth_time=transaction.auth_time,
+    )
 
 
 async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> TokenSet:
@@ -122,12 +122,12 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
             mfa_token=grant.mfa_token,
             grant_type=GrantType.MFA_RECOVERY_CODE,
         )
-        user = await _user(tx, transaction)
+        user, items = await _user(tx, transaction)
         await _check_limits(rt, recovery_key(user.id), info)
         stored = next(
             (
                 a
-                for a in await tx.authenticators.for_user(user.id)
+                for a in items
                 if a.type == FactorType.RECOVERY_CODE and a.status == AuthenticatorStatus.ACTIVE
             ),
             None,
@@ -148,18 +148,18 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
                 ).entry()
             )
             await tx.users.record_login(user.id, now=rt.clock.now())
-            tokens = mint(
-                rt,
-                user=user,
-                client_id=application.client_id,
-                audience=transaction.audience or rt.settings.userinfo_audience,
-                scope=transaction.scope or "",
-                amr=(*transaction.amr, Amr.MFA.value),
-                auth_time=transaction.auth_time,
-            )
     if failure is not None:
         await _count_failure(rt, recovery_key(transaction.user_id), info, factor="recovery-code")
         raise failure
+    tokens = mint(  # after the commit, as in otp_grant
+        rt,
+        user=user,
+        client_id=application.client_id,
+        audience=transaction.audience or rt.settings.userinfo_audience,
+        scope=transaction.scope or "",
+        amr=(*transaction.amr, Amr.MFA.value),
+        auth_time=transaction.auth_time,
+    )
     return TokenSet(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,
@@ -169,11 +169,12 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
     )
 
 
-async def _user(tx: Tx, transaction: MfaTransaction) -> User:
-    user = await tx.users.get(transaction.user_id)
+async def _user(tx: Tx, transaction: MfaTransaction) -> tuple[User, list[Authenticator]]:
+    """The transaction's user and all their authenticators (one query)."""
+    user, items = await tx.users.with_authenticators(transaction.user_id)
     if user is None:
         raise NotFoundError("The user no longer exists.")
-    return user
+    return user, items
 
 
 async def _check_limits(rt: Runtime, factor_key: str, info: RequestInfo) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from twofold.domain import AuditEntry
-from twofold.store.db import READ_ONLY
+from twofold.store.db import READ_ONLY, begin_write, tracking
 from twofold.store.repos import audit
 from twofold.store.repos.applications import ApplicationRepo
 from twofold.store.repos.authenticators import AuthenticatorRepo
@@ -57,7 +57,7 @@ class Store:
         Appending last keeps the audit chain's head row locked only from the append to the
         commit, and a random chain spreads concurrent writers over several head rows.
         """
-        async with self.engine.begin() as conn:
+        async with begin_write(self.engine) as conn, tracking(conn):
             tx = Tx(conn)
             yield tx
             if tx.pending_events:
@@ -73,7 +73,7 @@ class Store:
         """A read-only transaction (deferred on SQLite, so it does not queue behind writers)."""
         async with self.engine.connect() as plain:
             conn = await plain.execution_options(**{READ_ONLY: True})
-            async with conn.begin():
+            async with conn.begin(), tracking(conn):
                 yield Tx(conn)
 
     async def ping(self) -> bool:

@@ -1,7 +1,8 @@
 """The attempt limiter on the database (store layer): one `limit_buckets` row per key.
 
-Each call is its own short transaction, never the caller's. `fail` is one upsert that runs
-`next_allow_at` in SQL, so concurrent failures from any number of nodes all count.
+Each call is its own short transaction, except a `check` made inside a store transaction,
+which reads on that transaction's connection. `fail` is one upsert that runs `next_allow_at`
+in SQL, so concurrent failures from any number of nodes all count.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Double, case, delete, func, literal, select
+from sqlalchemy import ColumnElement, Double, bindparam, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.dml import ReturningInsert
@@ -26,7 +27,7 @@ from twofold.security.limits import (
     next_allow_at,
     timestamp,
 )
-from twofold.store.db import READ_ONLY
+from twofold.store.db import READ_ONLY, begin_write, open_connection
 from twofold.store.tables.limits import limit_buckets as buckets
 
 KEY_LENGTH = 300
@@ -34,6 +35,10 @@ KEY_LENGTH = 300
 
 SWEEP_BATCH = 1000
 """Stale rows deleted per sweep; a full batch lets the next failure sweep again at once."""
+
+
+_STATES = select(buckets.c.tat).where(buckets.c.key.in_(bindparam("b_keys", expanding=True)))
+"""`check`'s query, built once: it runs on every OTP grant."""
 
 
 class SqlLimiter:
@@ -45,27 +50,33 @@ class SqlLimiter:
     async def check(self, keys: Sequence[tuple[str, Bucket]], *, now: dt.datetime) -> None:
         if not keys:
             return
-        query = select(buckets.c.tat).where(buckets.c.key.in_({_stored_key(k) for k, _ in keys}))
+        params = {"b_keys": sorted({_stored_key(key) for key, _ in keys})}
+        # Inside a store transaction (the OTP grant), read on its connection: one statement,
+        # and no second pooled connection held beside the first.
+        current = open_connection(self._engine)
+        if current is not None:
+            ensure_allowed((await current.execute(_STATES, params)).scalars().all(), now)
+            return
         async with self._engine.connect() as plain:
             conn = await plain.execution_options(**{READ_ONLY: True})
             async with conn.begin():
-                states = (await conn.execute(query)).scalars().all()
+                states = (await conn.execute(_STATES, params)).scalars().all()
         ensure_allowed(states, now)
 
     async def fail(self, key: str, bucket: Bucket, *, now: dt.datetime) -> bool:
         cost = charge(bucket, now)
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             allow_at = (await conn.execute(self._upsert(_stored_key(key), cost))).scalar_one()
         await self._sweep(timestamp(now))
         return became_exhausted(allow_at, cost, now)
 
     async def reset(self, key: str) -> None:
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             await conn.execute(delete(buckets).where(buckets.c.key == _stored_key(key)))
 
     async def reset_prefix(self, prefix: str) -> int:
         """Rows removed, counting any expired ones the sweep had not reached yet."""
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             result = await conn.execute(delete(buckets).where(_starts_with(prefix)))
         return result.rowcount
 
@@ -102,7 +113,7 @@ class SqlLimiter:
         batch = select(buckets.c.key).where(stale).limit(SWEEP_BATCH).scalar_subquery()
         # `stale` is repeated outside the subquery: PostgreSQL re-checks it on a row that a
         # concurrent failure just renewed, so a fresh failure is never swept away.
-        async with self._engine.begin() as conn:
+        async with begin_write(self._engine) as conn:
             result = await conn.execute(delete(buckets).where(stale, buckets.c.key.in_(batch)))
         if result.rowcount < SWEEP_BATCH:
             self._swept_at = now

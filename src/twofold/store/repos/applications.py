@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,7 +14,7 @@ from twofold.store.tables import applications
 from twofold.types import ClientId
 
 
-def _application(row: RowMapping) -> Application:
+def _application(row: RowMapping | Mapping[str, Any]) -> Application:
     return Application(
         client_id=ClientId(row["client_id"]),
         name=row["name"],

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, func, select, union
+from sqlalchemy import ColumnElement, String, bindparam, func, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -107,15 +107,37 @@ def record_hash(record: AuditRecord) -> str:
 
 # Writing --------------------------------------------------------------------------------
 
+# Every write transaction appends, so these statements are built once (see
+# repos/transactions.py); only a multi-event append on PostgreSQL builds its own.
+_LOCK_HEAD = (
+    select(audit_heads.c.seq, audit_heads.c.hash)
+    .where(audit_heads.c.chain == bindparam("b_chain"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    audit_heads.update()
+    .where(audit_heads.c.chain == bindparam("b_chain"))
+    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
+)
+_APPEND_ONE = _MOVE_HEAD.add_cte(
+    audit_events.insert()
+    .values(
+        {c.name: bindparam(f"e_{c.name}", type_=c.type) for c in audit_events.c if c.name != "id"}
+    )
+    .cte("appended")
+)
+"""PostgreSQL: insert one event and move the head in one statement (a data-modifying CTE)."""
+
 
 async def append(
     conn: AsyncConnection, entries: Sequence[AuditEntry], *, chain: int, now: dt.datetime
 ) -> None:
     """Chain `entries` onto `chain` inside the caller's transaction.
 
-    Three round trips: lock the head row, insert the events, move the head. The head lock is
-    held until the caller commits, so appends to one chain are serialised while appends to
-    other chains run in parallel.
+    Lock the head row, then insert the events and move the head: two round trips on
+    PostgreSQL (both writes in one statement, the insert as a data-modifying CTE), three on
+    SQLite. The head lock is held until the caller commits, so appends to one chain are
+    serialised while appends to other chains run in parallel.
     """
     if not entries:
         return
@@ -127,10 +149,15 @@ async def append(
         digest = link_hash(prev, **fields)
         rows.append({**fields, "prev_hash": prev, "hash": digest})
         prev = digest
-    await conn.execute(audit_events.insert(), rows)
-    await conn.execute(
-        audit_heads.update().where(audit_heads.c.chain == chain).values(seq=seq, hash=prev)
-    )
+    head = {"b_chain": chain, "b_seq": seq, "b_hash": prev}
+    if conn.dialect.name != "postgresql":
+        await conn.execute(audit_events.insert(), rows)
+        await conn.execute(_MOVE_HEAD, head)
+    elif len(rows) == 1:
+        await conn.execute(_APPEND_ONE, head | {f"e_{k}": v for k, v in rows[0].items()})
+    else:
+        appended = audit_events.insert().values(rows).cte("appended")
+        await conn.execute(_MOVE_HEAD.add_cte(appended), head)
 
 
 def _fields(entry: AuditEntry, *, chain: int, seq: int, occurred_at: dt.datetime) -> JsonObject:
@@ -158,12 +185,7 @@ async def _lock_head(conn: AsyncConnection, chain: int) -> tuple[int, str]:
     """Read the chain's head and lock it (FOR UPDATE on PostgreSQL; SQLite already holds the
     database write lock from BEGIN IMMEDIATE). A missing head is created as genesis; two
     writers racing to create it meet on the primary key, and the loser re-reads."""
-    locked = (
-        select(audit_heads.c.seq, audit_heads.c.hash)
-        .where(audit_heads.c.chain == chain)
-        .with_for_update()
-    )
-    row = (await conn.execute(locked)).first()
+    row = (await conn.execute(_LOCK_HEAD, {"b_chain": chain})).first()
     if row is not None:
         return int(row.seq), str(row.hash)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -174,7 +196,7 @@ async def _lock_head(conn: AsyncConnection, chain: int) -> tuple[int, str]:
     )
     if (await conn.execute(create)).rowcount == 1:
         return 0, GENESIS  # our own new row: nobody else can see it until we commit
-    row = (await conn.execute(locked)).one()
+    row = (await conn.execute(_LOCK_HEAD, {"b_chain": chain})).one()
     return int(row.seq), str(row.hash)
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from twofold.domain import Authenticator
 from twofold.store.tables import authenticators
+from twofold.store.tables.base import UtcDateTime
 from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
 
 
-def _authenticator(row: RowMapping) -> Authenticator:
+def _authenticator(row: RowMapping | Mapping[str, Any]) -> Authenticator:
     return Authenticator(
         id=AuthenticatorId(row["id"]),
         user_id=UserId(row["user_id"]),
@@ -30,6 +32,26 @@ def _authenticator(row: RowMapping) -> Authenticator:
         last_used_at=row["last_used_at"],
         oob_channel=row["oob_channel"],
     )
+
+
+# Hot-path statements, built once (see repos/transactions.py).
+_FOR_USER = (
+    select(authenticators)
+    .where(authenticators.c.user_id == bindparam("b_user_id"))
+    .order_by(authenticators.c.created_at, authenticators.c.id)
+)
+_USE_STEP = (
+    update(authenticators)
+    .where(
+        authenticators.c.id == bindparam("b_id"),
+        authenticators.c.last_step < bindparam("b_step"),
+    )
+    .values(last_step=bindparam("b_step"), last_used_at=bindparam("b_now", type_=UtcDateTime()))
+)
+_USE_STEP_AND_ACTIVATE = _USE_STEP.values(
+    status=AuthenticatorStatus.ACTIVE.value,
+    confirmed_at=bindparam("b_now", type_=UtcDateTime()),
+)
 
 
 class AuthenticatorRepo:
@@ -56,11 +78,7 @@ class AuthenticatorRepo:
         )
 
     async def for_user(self, user_id: str) -> list[Authenticator]:
-        rows = await self._conn.execute(
-            select(authenticators)
-            .where(authenticators.c.user_id == user_id)
-            .order_by(authenticators.c.created_at, authenticators.c.id)
-        )
+        rows = await self._conn.execute(_FOR_USER, {"b_user_id": user_id})
         return [_authenticator(row._mapping) for row in rows]
 
     async def get(self, authenticator_id: str, *, user_id: str) -> Authenticator | None:
@@ -78,14 +96,9 @@ class AuthenticatorRepo:
         The `last_step < :step` condition is what makes a code single use across processes:
         two nodes racing on the same code both run this update, and only one row changes.
         """
-        values: dict[str, object] = {"last_step": step, "last_used_at": now}
-        if activate:
-            values |= {"status": AuthenticatorStatus.ACTIVE.value, "confirmed_at": now}
-        result = await self._conn.execute(
-            update(authenticators)
-            .where(authenticators.c.id == authenticator_id, authenticators.c.last_step < step)
-            .values(**values)
-        )
+        statement = _USE_STEP_AND_ACTIVATE if activate else _USE_STEP
+        params = {"b_id": authenticator_id, "b_step": step, "b_now": now}
+        result = await self._conn.execute(statement, params)
         return result.rowcount == 1
 
     async def swap_secret_hash(

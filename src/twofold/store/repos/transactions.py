@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from twofold.domain import JsonObject, MfaTransaction
-from twofold.store.tables import mfa_transactions
+from twofold.domain import Application, JsonObject, MfaTransaction
+from twofold.store.repos.applications import _application
+from twofold.store.tables import applications, mfa_transactions
 from twofold.types import ClientId, UserId
 
 
-def _transaction(row: RowMapping) -> MfaTransaction:
+def _transaction(row: RowMapping | Mapping[str, Any]) -> MfaTransaction:
     return MfaTransaction(
         id=row["id"],
         user_id=UserId(row["user_id"]),
@@ -29,6 +32,25 @@ def _transaction(row: RowMapping) -> MfaTransaction:
         ip=row["ip"],
         consumed=row["consumed"],
     )
+
+
+# The hot path's statements are built once: building one per call (coercion, cache key)
+# cost as much CPU as sending it (docs/performance.md); SQLAlchemy then only binds values.
+_WITH_CLIENT = (
+    select(applications, mfa_transactions)
+    .select_from(
+        applications.outerjoin(
+            mfa_transactions, mfa_transactions.c.token_hash == bindparam("b_token_hash")
+        )
+    )
+    .where(applications.c.client_id == bindparam("b_client_id"))
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+_CONSUME = (
+    update(mfa_transactions)
+    .where(mfa_transactions.c.id == bindparam("b_id"), mfa_transactions.c.consumed.is_(False))
+    .values(consumed=True)
+)
 
 
 class MfaTransactionRepo:
@@ -60,6 +82,25 @@ class MfaTransactionRepo:
         row = (await self._conn.execute(query)).first()
         return _transaction(row._mapping) if row else None
 
+    async def with_client(
+        self, token_hash: str, *, client_id: str
+    ) -> tuple[Application | None, MfaTransaction | None]:
+        """The client `client_id` and the transaction behind `token_hash`, in one query.
+
+        The token is outer-joined, so an unknown token still returns the client, and an
+        unknown client returns nothing at all. The transaction may be another client's:
+        the caller authenticates the client first, then compares the two.
+        """
+        params = {"b_token_hash": token_hash, "b_client_id": client_id}
+        row = (await self._conn.execute(_WITH_CLIENT, params)).first()
+        if row is None:
+            return None, None
+        values = row._mapping
+        application = _application({c.name: values[c] for c in applications.c})
+        if values[mfa_transactions.c.id] is None:
+            return application, None
+        return application, _transaction({c.name: values[c] for c in mfa_transactions.c})
+
     async def add_failure(self, transaction_id: str) -> int:
         """Count one failed verification; returns the new total (atomic across nodes)."""
         result = await self._conn.execute(
@@ -79,11 +120,7 @@ class MfaTransactionRepo:
 
     async def consume(self, transaction_id: str) -> bool:
         """Mark the transaction used; False if another request consumed it first."""
-        result = await self._conn.execute(
-            update(mfa_transactions)
-            .where(mfa_transactions.c.id == transaction_id, mfa_transactions.c.consumed.is_(False))
-            .values(consumed=True)
-        )
+        result = await self._conn.execute(_CONSUME, {"b_id": transaction_id})
         return result.rowcount == 1
 
     async def delete_for_user(self, user_id: str) -> int:

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from twofold.domain import Page, User
+from twofold.domain import Authenticator, Page, User
 from twofold.errors import ConflictError
-from twofold.store.tables import users
+from twofold.store.repos.authenticators import _authenticator
+from twofold.store.tables import authenticators, users
+from twofold.store.tables.base import UtcDateTime
 from twofold.types import UserId
 
 
-def _user(row: RowMapping) -> User:
+def _user(row: RowMapping | Mapping[str, Any]) -> User:
     return User(
         id=UserId(row["id"]),
         email=row["email"],
@@ -32,6 +34,24 @@ def _user(row: RowMapping) -> User:
         last_login=row["last_login"],
         logins_count=row["logins_count"],
     )
+
+
+# Hot-path statements, built once (see repos/transactions.py).
+_WITH_AUTHENTICATORS = (
+    select(users, authenticators)
+    .select_from(users.outerjoin(authenticators, authenticators.c.user_id == users.c.id))
+    .where(users.c.id == bindparam("b_id"))
+    .order_by(authenticators.c.created_at, authenticators.c.id)
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+_RECORD_LOGIN = (
+    update(users)
+    .where(users.c.id == bindparam("b_id"))
+    .values(
+        last_login=bindparam("b_now", type_=UtcDateTime()),
+        logins_count=users.c.logins_count + 1,
+    )
+)
 
 
 class UserRepo:
@@ -62,6 +82,21 @@ class UserRepo:
     async def get(self, user_id: str) -> User | None:
         row = (await self._conn.execute(select(users).where(users.c.id == user_id))).first()
         return _user(row._mapping) if row else None
+
+    async def with_authenticators(self, user_id: str) -> tuple[User | None, list[Authenticator]]:
+        """The user and all their authenticators (as `AuthenticatorRepo.for_user` orders
+        them), in one query: one row per authenticator, outer-joined."""
+        result = await self._conn.execute(_WITH_AUTHENTICATORS, {"b_id": user_id})
+        rows = [row._mapping for row in result]
+        if not rows:
+            return None, []
+        user = _user({c.name: rows[0][c] for c in users.c})
+        items = [
+            _authenticator({c.name: row[c] for c in authenticators.c})
+            for row in rows
+            if row[authenticators.c.id] is not None
+        ]
+        return user, items
 
     async def by_email(self, email: str) -> User | None:
         query = select(users).where(users.c.email == email.strip().lower())
@@ -106,11 +141,7 @@ class UserRepo:
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     async def record_login(self, user_id: UserId, *, now: dt.datetime) -> None:
-        await self._conn.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(last_login=now, logins_count=users.c.logins_count + 1)
-        )
+        await self._conn.execute(_RECORD_LOGIN, {"b_id": user_id, "b_now": now})
 
     async def set_password(self, user_id: UserId, password_hash: str, *, now: dt.datetime) -> None:
         await self._conn.execute(

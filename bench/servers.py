@@ -1,0 +1,121 @@
+"""Starting `twofold serve` and a scratch PostgreSQL database for the benchmark (bench layer)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import asyncpg
+
+from httpload import Connection
+
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _twofold() -> str:
+    beside = Path(sys.executable).with_name("twofold")
+    found = str(beside) if beside.exists() else shutil.which("twofold")
+    if not found:
+        raise SystemExit("the `twofold` command is not installed (pip install -e .)")
+    return found
+
+
+def server_env(
+    data_dir: Path, database_url: str | None, args: argparse.Namespace
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWOFOLD_")}
+    env |= {
+        "TWOFOLD_DATA_DIR": str(data_dir),
+        "TWOFOLD_LOG_LEVEL": "warning",
+        "TWOFOLD_TOKENS__SIGNING_ALG": args.signing_alg,
+    }
+    redis_url: str | None = args.redis_url
+    if database_url:
+        env["TWOFOLD_DATABASE_URL"] = database_url
+    if redis_url:
+        env["TWOFOLD_REDIS_URL"] = redis_url
+    return env
+
+
+@contextlib.contextmanager
+def serving(
+    env: dict[str, str], *, workers: int | None, log: IO[bytes]
+) -> Iterator[tuple[int, int]]:
+    """`twofold serve` on a free port until the block ends; yields the port and the pid."""
+    port = _free_port()
+    command = [_twofold(), "serve", "--host", HOST, "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        _wait_healthy(port, process)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    request = f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
+
+    async def probe() -> int:
+        conn = await Connection.open(HOST, port)
+        try:
+            status, _ = await conn.send(request)
+            return status
+        finally:
+            await conn.close()
+
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"twofold serve exited with {process.returncode}; see its log")
+        with contextlib.suppress(OSError):
+            if asyncio.run(probe()) == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit("twofold serve did not become healthy in 60 s")
+
+
+def init(env: dict[str, str], log: IO[bytes]) -> None:
+    subprocess.run([_twofold(), "init", "--json"], env=env, stdout=log, stderr=log, check=True)  # noqa: S603
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"twofold_bench_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rpartition("/")[0] + "/" + name
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
