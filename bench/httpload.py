@@ -188,10 +188,10 @@ async def drive(
     stop_at = measure_from + duration
     ended = [stop_at]
 
-    async def worker(conn: Connection) -> None:
+    async def worker(slot: int) -> None:
         while (began := time.perf_counter()) < stop_at:
             try:
-                error = await job(conn)
+                error = await _attempt(job, connections, slot, host, port)
             except IndexError:
                 tally.exhausted = True
                 ended[0] = min(ended[0], time.perf_counter())
@@ -213,7 +213,7 @@ async def drive(
         if watch is not None:
             watch.stop()
 
-    tasks = [asyncio.ensure_future(worker(conn)) for conn in connections]
+    tasks = [asyncio.ensure_future(worker(slot)) for slot in range(len(connections))]
     try:
         await window()
         await _settle(tasks, tally)
@@ -222,6 +222,18 @@ async def drive(
             await conn.close()
     seconds = max(min(ended[0], time.perf_counter()) - measure_from, 0.0)
     return Result(label=label, concurrency=concurrency, seconds=seconds, tally=tally)
+
+
+async def _attempt(
+    job: Job, connections: list[Connection], slot: int, host: str, port: int
+) -> str | None:
+    """Run the job once; a connection the server dropped is counted and replaced."""
+    try:
+        return await job(connections[slot])
+    except (ConnectionError, asyncio.IncompleteReadError):
+        await connections[slot].close()
+        connections[slot] = await Connection.open(host, port)
+        return "connection lost"
 
 
 async def _settle(tasks: Sequence[asyncio.Future[None]], tally: Tally) -> None:

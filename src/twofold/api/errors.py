@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from twofold import errors
-from twofold.api.deps import get_runtime
+from twofold.api.deps import runtime_of
 
 log = logging.getLogger("twofold.api")
 
@@ -77,7 +77,7 @@ def error_response(error: errors.TwofoldError, *, now: dt.datetime) -> JSONRespo
 async def _twofold_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, errors.TwofoldError):  # pragma: no cover - registered for the class
         raise exc
-    response = error_response(exc, now=get_runtime(request).clock.now())
+    response = error_response(exc, now=runtime_of(request).clock.now())
     if response.status_code == 500:
         log.error("unmapped error %s", type(exc).__name__)
     return response
