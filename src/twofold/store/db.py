@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode and every transaction begins IMMEDIATE: SQLite has one writer, and
 taking the write lock up front turns lock-upgrade deadlocks into short, ordered waits. Within
-a process, writers queue on an asyncio lock before they take a connection (`begin_write`).
+a process, writers queue on an asyncio lock before they take a connection (`begin_write`);
+sqlite3 runs on the event loop itself (`sqlite_inline`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from twofold.config import Settings
+from twofold.store import sqlite_inline
 
 READ_ONLY = "twofold_read_only"
 """Execution option: `conn.execution_options(twofold_read_only=True)` for read-only work."""
@@ -37,7 +39,7 @@ def create_engine(settings: Settings, *, pool_size: int = 20) -> AsyncEngine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, async_creator=sqlite_inline.connector(url))
         _configure_sqlite(engine)
         _WRITERS[engine.sync_engine] = asyncio.Lock()
         return engine
@@ -55,7 +57,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # No busy_timeout: SQLite's busy handler would sleep on the event loop; the inline
+        # driver retries SQLITE_BUSY asynchronously instead.
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
