@@ -75,6 +75,12 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
         raise InvalidCredentialsError
     # Auth0 counts *consecutive* failures: a right password clears the pair's count.
     await rt.limiter.reset(ff_key)
+    if rt.passwords.needs_rehash(user.password_hash):
+        # The argon2 cost was raised since this hash was made: upgrade it while we have the
+        # password in hand (the only moment we ever do).
+        rehashed = await rt.passwords.hash(login.password)
+        async with rt.store.transaction() as tx:
+            await tx.users.set_password(user.id, rehashed, now=now)
     decision = decide(policies)
     if not decision.mfa_required:
         async with rt.store.transaction() as tx:
