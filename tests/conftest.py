@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -40,6 +41,24 @@ async def _pg_admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def scratch_database(tmp_path: Path, purpose: str) -> AsyncIterator[str]:
+    """The URL of an empty database of this leg for one test, dropped afterwards.
+
+    For tests that tamper with rows, bootstrap admins or walk migrations, none of which may
+    touch the session's shared database.
+    """
+    if LEG != "postgresql":
+        yield f"sqlite:///{tmp_path / f'{purpose}.db'}"
+        return
+    name = f"twofold_{purpose}_{secrets.token_hex(6)}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

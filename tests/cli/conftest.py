@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,11 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import NullPool, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.builders import an_ip
-from tests.conftest import LEG, POSTGRES_URL
+from tests.conftest import scratch_database
 from twofold.app import build_runtime, close_runtime, create_app
 from twofold.cli.setup import prepare
 from twofold.clock import FrozenClock
@@ -92,30 +90,11 @@ def environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-async def _admin(sql: str) -> None:
-    url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 async def deployment(tmp_path: Path) -> AsyncIterator[Settings]:
     """Settings for an empty database (no schema yet) and a data directory not yet made."""
-    if LEG != "postgresql":
-        url = f"sqlite:///{tmp_path / 'twofold.db'}"
+    async with scratch_database(tmp_path, "cli") as url:
         yield Settings(data_dir=tmp_path / "data", database_url=url, passwords=CHEAP_ARGON2)
-        return
-    name = f"twofold_cli_{secrets.token_hex(6)}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
-        yield Settings(data_dir=tmp_path / "data", database_url=url, passwords=CHEAP_ARGON2)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

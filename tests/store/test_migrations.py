@@ -4,7 +4,6 @@ the session's shared database)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,11 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import NullPool, func, inspect, select, text
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import LEG, POSTGRES_URL
+from tests.conftest import scratch_database
 from twofold.clock import FrozenClock
 from twofold.config import Settings
 from twofold.store.db import create_engine
@@ -37,32 +36,15 @@ from twofold.store.migrate import (
 from twofold.store.tables import authenticators, metadata, users
 
 
-async def _pg_admin(sql: str) -> None:
-    url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 async def fresh(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """An engine on an empty database of this leg."""
-    name = f"twofold_migrations_{secrets.token_hex(6)}"
-    if LEG == "postgresql":
-        await _pg_admin(f'CREATE DATABASE "{name}"')
-        url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-    engine = create_engine(Settings(data_dir=tmp_path, database_url=url, redis_url=None))
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        if LEG == "postgresql":
-            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database(tmp_path, "migrations") as url:
+        engine = create_engine(Settings(data_dir=tmp_path, database_url=url, redis_url=None))
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
 
 
 def _diff(connection: Connection) -> list[Any]:
