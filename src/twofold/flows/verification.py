@@ -81,7 +81,7 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
         else:
             await _consume(tx, transaction)
             if matched.status == AuthenticatorStatus.PENDING:
-                await _activate_recovery_code(rt, tx, user)
+                await _activate_recovery_code(rt, tx, items)
                 tx.record(
                     events.EnrolmentCompleted(
                         user_id=user.id,
@@ -236,8 +236,9 @@ async def _use_recovery_code(
     return code if swapped else None
 
 
-async def _activate_recovery_code(rt: Runtime, tx: Tx, user: User) -> None:
-    for item in await tx.authenticators.for_user(user.id):
+async def _activate_recovery_code(rt: Runtime, tx: Tx, items: list[Authenticator]) -> None:
+    """Confirm the pending recovery code among the authenticators the grant already read."""
+    for item in items:
         if item.type == FactorType.RECOVERY_CODE and item.status == AuthenticatorStatus.PENDING:
             await tx.authenticators.activate(item.id, now=rt.clock.now())
 
