@@ -61,6 +61,44 @@ class TokenSettings(BaseModel):
     signing_alg: Literal["RS256", "ES256"] = "RS256"
 
 
+class OidcSettings(BaseModel):
+    """OpenID Connect lifetimes (seconds); defaults follow Auth0's."""
+
+    code_ttl: int = Field(default=60, ge=10, le=600)
+    """Authorization codes are single use and short lived (RFC 6749 section 4.1.2)."""
+    refresh_token_ttl: int = Field(default=2592000, ge=60)
+    """Absolute lifetime of a refresh-token family (30 days)."""
+    login_ttl: int = Field(default=900, ge=60)
+    """How long a sign-in started at `/authorize` may take (the hosted pages' transaction)."""
+
+
+class SessionSettings(BaseModel):
+    """The hosted pages' browser session and Auth0's "remember this browser"."""
+
+    idle_timeout: int = Field(default=259200, ge=60)
+    """A session unused this long ends (3 days, Auth0's inactivity timeout)."""
+    absolute_timeout: int = Field(default=2592000, ge=60)
+    """A session ends this long after it began, used or not (30 days)."""
+    cookie_secure: bool | None = None
+    """Secure cookies; None = on when the issuer is https (off for plain-http development)."""
+    remember_browser: bool = False
+    """Offer "remember this browser" after MFA (off by default, as in Auth0)."""
+    remember_days: int = Field(default=30, ge=1, le=365)
+    remember_idle_days: int = Field(default=7, ge=1, le=365)
+    """A remembered browser unused this long is forgotten."""
+    mfa_for_account_pages: bool = True
+    """My MFA settings asks for MFA first when the user has a factor (changes need proof)."""
+
+
+class BrandingSettings(BaseModel):
+    """What the hosted pages show: the tenant's name, logo and primary colour."""
+
+    name: str | None = None
+    """Defaults to `tenant_name`."""
+    logo_url: str | None = None
+    primary_color: str = Field(default="#635dff", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
 class PasswordSettings(BaseModel):
     """argon2id cost; the defaults follow RFC 9106's second recommended option (64 MiB)."""
 
@@ -89,6 +127,9 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     tokens: TokenSettings = TokenSettings()
     passwords: PasswordSettings = PasswordSettings()
+    oidc: OidcSettings = OidcSettings()
+    sessions: SessionSettings = SessionSettings()
+    branding: BrandingSettings = BrandingSettings()
 
     @field_validator("issuer")
     @classmethod
@@ -128,6 +169,12 @@ class Settings(BaseSettings):
     @property
     def userinfo_audience(self) -> str:
         return self.issuer + "userinfo"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.sessions.cookie_secure is not None:
+            return self.sessions.cookie_secure
+        return self.issuer.startswith("https://")
 
 
 def load_settings() -> Settings:

@@ -39,6 +39,14 @@ class Application:
     scopes: tuple[str, ...]
     """Management API scopes granted to client_credentials tokens."""
     created_at: dt.datetime
+    callbacks: tuple[str, ...] = ()
+    """Registered redirect URIs, matched exactly (OAuth 2.0 Security BCP section 4.1)."""
+    allowed_logout_urls: tuple[str, ...] = ()
+
+    @property
+    def is_public(self) -> bool:
+        """spa and native clients hold no secret, so they must use PKCE."""
+        return self.secret_hash is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +86,107 @@ class MfaTransaction:
     challenge: JsonObject | None = None
     ip: str | None = None
     consumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSession:
+    """The hosted pages' server-side session (ADR 006); the cookie holds only a random token.
+
+    Anonymous until the password step (`user_id` None); `mfa_time`/`amr` record the last MFA
+    this session passed, which step-up (`max_age`, `acr_values`) is judged against.
+    """
+
+    id: str
+    user_id: UserId | None
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+    auth_time: dt.datetime | None = None
+    mfa_time: dt.datetime | None = None
+    amr: tuple[str, ...] = ()
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RememberedBrowser:
+    """Auth0's "remember this browser": MFA skipped here for 30 days unless asked for."""
+
+    id: str
+    user_id: UserId
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    amr: tuple[str, ...] = ()
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    """An `/authorize` call (or an account-page sign-in when `client_id` is None) in flight.
+
+    Bound to the browser session that started it, so a link to it is useless elsewhere.
+    `params` holds the validated request parameters (redirect_uri, state, nonce, PKCE...).
+    """
+
+    id: str
+    session_id: str
+    client_id: ClientId | None
+    params: JsonObject
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What one authorization code started: revoking it revokes every token in the family."""
+
+    id: str
+    client_id: ClientId
+    user_id: UserId
+    created_at: dt.datetime
+    session_id: str | None = None
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCode:
+    grant_id: str
+    client_id: ClientId
+    user_id: UserId
+    redirect_uri: str
+    scope: str
+    audience: str
+    auth_time: dt.datetime
+    amr: tuple[str, ...]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    nonce: str | None = None
+    acr: str | None = None
+    session_id: str | None = None
+    used_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    """One link of a rotating refresh-token family; `used_at` set = rotated (reuse = theft)."""
+
+    grant_id: str
+    client_id: ClientId
+    user_id: UserId
+    scope: str
+    audience: str
+    auth_time: dt.datetime
+    amr: tuple[str, ...]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    acr: str | None = None
+    used_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,13 @@ from twofold.store.repos import audit
 from twofold.store.repos.applications import ApplicationRepo
 from twofold.store.repos.authenticators import AuthenticatorRepo
 from twofold.store.repos.keys import SigningKeyRepo
+from twofold.store.repos.oidc import (
+    AuthorizationCodeRepo,
+    AuthorizationRequestRepo,
+    GrantRepo,
+    RefreshTokenRepo,
+)
+from twofold.store.repos.sessions import RememberedBrowserRepo, SessionRepo
 from twofold.store.repos.tenant import TenantRepo
 from twofold.store.repos.transactions import MfaTransactionRepo
 from twofold.store.repos.users import UserRepo
@@ -33,6 +40,12 @@ class Tx:
         self.transactions = MfaTransactionRepo(conn)
         self.keys = SigningKeyRepo(conn)
         self.tenant = TenantRepo(conn)
+        self.sessions = SessionRepo(conn)
+        self.remembered = RememberedBrowserRepo(conn)
+        self.authorizations = AuthorizationRequestRepo(conn)
+        self.grants = GrantRepo(conn)
+        self.codes = AuthorizationCodeRepo(conn)
+        self.refresh_tokens = RefreshTokenRepo(conn)
         self._events: list[AuditEntry] = []
 
     def record(self, entry: AuditEntry) -> None:

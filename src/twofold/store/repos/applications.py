@@ -23,6 +23,8 @@ def _application(row: RowMapping | Mapping[str, Any]) -> Application:
         grant_types=tuple(row["grant_types"]),
         scopes=tuple(row["scopes"]),
         created_at=row["created_at"],
+        callbacks=tuple(row["callbacks"]),
+        allowed_logout_urls=tuple(row["allowed_logout_urls"]),
     )
 
 
@@ -40,6 +42,8 @@ class ApplicationRepo:
                 grant_types=list(app.grant_types),
                 scopes=list(app.scopes),
                 created_at=app.created_at,
+                callbacks=list(app.callbacks),
+                allowed_logout_urls=list(app.allowed_logout_urls),
             )
         )
 

@@ -6,6 +6,13 @@ from twofold.store.tables.authenticators import authenticators
 from twofold.store.tables.base import metadata
 from twofold.store.tables.keys import signing_keys
 from twofold.store.tables.limits import limit_buckets
+from twofold.store.tables.oidc import (
+    authorization_codes,
+    authorization_requests,
+    grants,
+    refresh_tokens,
+)
+from twofold.store.tables.sessions import browser_sessions, remembered_browsers
 from twofold.store.tables.tenant import guardian_factors, tenant_settings
 from twofold.store.tables.transactions import mfa_transactions
 from twofold.store.tables.users import users
@@ -15,10 +22,16 @@ __all__ = [
     "audit_events",
     "audit_heads",
     "authenticators",
+    "authorization_codes",
+    "authorization_requests",
+    "browser_sessions",
+    "grants",
     "guardian_factors",
     "limit_buckets",
     "metadata",
     "mfa_transactions",
+    "refresh_tokens",
+    "remembered_browsers",
     "signing_keys",
     "tenant_settings",
     "users",

@@ -13,5 +13,7 @@ applications = Table(
     Column("app_type", String(32), nullable=False),
     Column("grant_types", JSON, nullable=False),
     Column("scopes", JSON, nullable=False),
+    Column("callbacks", JSON, nullable=False),
+    Column("allowed_logout_urls", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
