@@ -9,7 +9,7 @@ from typing import cast
 
 from fastapi import FastAPI
 
-from twofold import __version__
+from twofold import __version__, web
 from twofold.api import errors, management, mfa, oauth, openapi, wellknown
 from twofold.clock import SystemClock
 from twofold.config import Settings
@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(mfa.router)
     app.include_router(management.router)
     app.include_router(wellknown.router)
+    web.install(app)
     return app
 
 

@@ -74,6 +74,11 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         "gd_unenroll",
         "success",
     ),
+    (
+        events.AuthenticatorRenamed(**REQUEST, authenticator_id="totp|dev_1", factor="otp"),
+        "gd_update_device_account",
+        "success",
+    ),
     (events.UserCreated(**ADMIN, email="a@b.c"), "ss", "success"),
     (events.MfaReset(**ADMIN, removed=2), "gd_user_delete", "success"),
     (events.RecoveryCodeRegenerated(**ADMIN), "gd_update_device_account", "success"),
@@ -83,6 +88,19 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         events.ApplicationCreated(
             actor="cli", client_id="c1", name="demo", grant_types=("password",), scopes=()
         ),
+        "sapi",
+        "success",
+    ),
+    (
+        events.ApplicationUpdated(
+            actor="m2m@clients", client_id="c1", name="demo", changes={"callbacks": []}
+        ),
+        "sapi",
+        "success",
+    ),
+    (events.ApplicationDeleted(actor="cli", client_id="c1", name="demo"), "sapi", "success"),
+    (
+        events.ApplicationSecretRotated(actor="cli", client_id="c1", name="demo"),
         "sapi",
         "success",
     ),
@@ -99,6 +117,31 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         "seccft",
         "success",
     ),
+    (events.LogoutSucceeded(user_id="u1", ip=None, user_agent=None), "slo", "success"),
+    (
+        events.BrowserRemembered(user_id="u1", ip=None, user_agent=None, remembered_id="rb_1"),
+        "tf_rb_add",
+        "info",
+    ),
+    (
+        events.BrowserForgotten(user_id="u1", ip=None, user_agent=None, remembered_id="rb_1"),
+        "tf_rb_forget",
+        "info",
+    ),
+    (events.CodeExchanged(**REQUEST, grant_id="grt_1", scope="openid"), "seacft", "success"),
+    (
+        events.CodeExchangeFailed(**REQUEST, grant_id=None, reason="unknown"),
+        "feacft",
+        "failure",
+    ),
+    (events.CodeReused(**REQUEST, grant_id="grt_1", revoked=True), "feacft", "failure"),
+    (events.RefreshExchanged(**REQUEST, grant_id="grt_1", scope="openid"), "sertft", "success"),
+    (
+        events.RefreshExchangeFailed(**REQUEST, grant_id="grt_1", reason="expired"),
+        "fertft",
+        "failure",
+    ),
+    (events.RefreshReused(**REQUEST, grant_id="grt_1", revoked=True), "ferrt", "failure"),
 ]
 IDS = [f"{type(event).__name__}-{code}" for event, code, _ in CASES]
 

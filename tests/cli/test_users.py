@@ -101,7 +101,10 @@ async def test_reset_mfa_removes_every_authenticator_and_open_transaction(
             )
         ).one()
     assert (left, open_) == (0, 0)
-    assert (event.actor, event.details) == ("cli", {"removed": 2})
+    assert (event.actor, event.details) == (
+        "cli",
+        {"removed": 2, "sessions_ended": 0, "browsers_forgotten": 0, "grants_revoked": 0},
+    )
 
     clock.advance(30)
     dead = await otp_grant(client, app, pending, code(secret, clock.now()))

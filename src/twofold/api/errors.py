@@ -30,6 +30,7 @@ STATUS: tuple[tuple[type[errors.TwofoldError], int], ...] = (
     (errors.TooManyAttemptsError, 429),
     (errors.InvalidRequestError, 400),
     (errors.UnsupportedGrantTypeError, 400),
+    (errors.InvalidScopeError, 400),
     (errors.UnsupportedChallengeTypeError, 400),
     (errors.AssociationRequiredError, 400),
 )
@@ -74,7 +75,7 @@ def error_response(error: errors.TwofoldError, *, now: dt.datetime) -> JSONRespo
     return JSONResponse(body, status_code=status_of(error), headers=headers)
 
 
-async def _twofold_error(request: Request, exc: Exception) -> JSONResponse:
+async def handle_twofold_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, errors.TwofoldError):  # pragma: no cover - registered for the class
         raise exc
     response = error_response(exc, now=runtime_of(request).clock.now())
@@ -114,7 +115,7 @@ def _oauth_error(status: int, code: str, description: str) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(errors.TwofoldError, _twofold_error)
+    app.add_exception_handler(errors.TwofoldError, handle_twofold_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

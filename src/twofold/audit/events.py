@@ -155,6 +155,17 @@ class Unenrolled(_OnAuthenticator):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AuthenticatorRenamed(_OnAuthenticator):
+    """A user renamed one of their authenticators (My MFA settings); Auth0 logs device
+    changes as `gd_update_device_account`. The name itself is not recorded."""
+
+    def entry(self) -> AuditEntry:
+        return self._about(
+            "gd_update_device_account", "Authenticator renamed", "success", self.user_id
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecoverySucceeded(_Request):
     authenticator_id: str
 
@@ -265,10 +276,19 @@ class MfaReset(_UserAdmin):
     goes at once, unlike `gd_unenroll`, which is one authenticator."""
 
     removed: int
+    sessions_ended: int = 0
+    browsers_forgotten: int = 0
+    grants_revoked: int = 0
 
     def entry(self) -> AuditEntry:
         description = "MFA reset: every authenticator removed"
-        return self._change("gd_user_delete", description, {"removed": self.removed})
+        details = {
+            "removed": self.removed,
+            "sessions_ended": self.sessions_ended,
+            "browsers_forgotten": self.browsers_forgotten,
+            "grants_revoked": self.grants_revoked,
+        }
+        return self._change("gd_user_delete", description, details)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -293,27 +313,58 @@ class RememberBrowserInvalidated(_UserAdmin):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ApplicationCreated:
-    """A new client; its grants and scopes say what it may do (never its secret)."""
+class _ApplicationAdmin:
+    """An administrative change to one application (Auth0 logs them all as `sapi`). The
+    entry's `client_id` is the application's, so a `client_id:` log search finds them."""
 
     actor: str
     client_id: str
     name: str
+
+    def _change(self, action: str, details: JsonObject) -> AuditEntry:
+        return AuditEntry(
+            type="sapi",
+            description=f"{action}: {self.name}",
+            outcome="success",
+            client_id=self.client_id,
+            actor=self.actor,
+            details={"client_id": self.client_id, **details},
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationCreated(_ApplicationAdmin):
+    """A new client; its grants and scopes say what it may do (never its secret)."""
+
     grant_types: tuple[str, ...]
     scopes: tuple[str, ...]
 
     def entry(self) -> AuditEntry:
-        return _admin(
-            "sapi",
-            f"Create an application: {self.name}",
-            actor=self.actor,
-            user_id=None,
-            details={
-                "client_id": self.client_id,
-                "grant_types": list(self.grant_types),
-                "scopes": list(self.scopes),
-            },
-        )
+        details = {"grant_types": list(self.grant_types), "scopes": list(self.scopes)}
+        return self._change("Create an application", details)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationUpdated(_ApplicationAdmin):
+    changes: JsonObject
+    """The new value of each changed setting (name, app_type, callbacks, ...)."""
+
+    def entry(self) -> AuditEntry:
+        return self._change("Update an application", {"changes": self.changes})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationDeleted(_ApplicationAdmin):
+    def entry(self) -> AuditEntry:
+        return self._change("Delete an application", {})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationSecretRotated(_ApplicationAdmin):
+    """The old secret stopped working; the new one is shown once and never recorded."""
+
+    def entry(self) -> AuditEntry:
+        return self._change("Rotate an application's secret", {})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -373,6 +424,143 @@ class TokenExchange:
         )
 
 
+# Browser sessions (hosted pages) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogoutSucceeded:
+    user_id: str
+    ip: str | None
+    user_agent: str | None
+    client_id: str | None = None
+
+    def entry(self) -> AuditEntry:
+        return AuditEntry(
+            type="slo",
+            description="Successful logout",
+            outcome="success",
+            user_id=self.user_id,
+            client_id=self.client_id,
+            ip=self.ip,
+            user_agent=self.user_agent,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _RememberedBrowserChange:
+    user_id: str
+    ip: str | None
+    user_agent: str | None
+    remembered_id: str
+
+    def _change(self, type_: str, description: str) -> AuditEntry:
+        return AuditEntry(
+            type=type_,
+            description=description,
+            outcome="info",
+            user_id=self.user_id,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            details={"remembered_id": self.remembered_id},
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrowserRemembered(_RememberedBrowserChange):
+    """No Auth0 code exists for this; `tf_` marks Twofold's own codes."""
+
+    def entry(self) -> AuditEntry:
+        return self._change("tf_rb_add", "Browser remembered for MFA")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrowserForgotten(_RememberedBrowserChange):
+    def entry(self) -> AuditEntry:
+        return self._change("tf_rb_forget", "Remembered browser forgotten by its user")
+
+
+# OpenID Connect: codes and refresh tokens at /oauth/token ---------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Exchange(_Request):
+    """A code or refresh-token exchange. `grant_id` names the family (None when nothing was
+    found); the code or refresh token itself is never recorded."""
+
+    grant_id: str | None
+
+    def _exchange(
+        self, type_: str, description: str, outcome: Outcome, **details: object
+    ) -> AuditEntry:
+        return self._entry(type_, description, outcome, {"grant_id": self.grant_id, **details})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeExchanged(_Exchange):
+    scope: str
+
+    def entry(self) -> AuditEntry:
+        description = "Authorization code exchanged for tokens"
+        return self._exchange("seacft", description, "success", scope=self.scope)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeExchangeFailed(_Exchange):
+    reason: str
+    """`unknown`, `client_mismatch`, `expired`, `redirect_uri_mismatch`, `pkce_*`, ..."""
+
+    def entry(self) -> AuditEntry:
+        description = f"Authorization code refused ({self.reason})"
+        return self._exchange("feacft", description, "failure", reason=self.reason)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeReused(_Exchange):
+    """A second redemption is theft (OAuth 2.0 Security BCP 4.2.4); `revoked` is False when
+    the grant had been revoked already."""
+
+    revoked: bool
+
+    def entry(self) -> AuditEntry:
+        description = "Authorization code used twice: its grant is revoked"
+        return self._exchange(
+            "feacft", description, "failure", reason="code_reuse", revoked=self.revoked
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshExchanged(_Exchange):
+    scope: str
+
+    def entry(self) -> AuditEntry:
+        description = "Refresh token exchanged (and rotated)"
+        return self._exchange("sertft", description, "success", scope=self.scope)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshExchangeFailed(_Exchange):
+    reason: str
+    """`unknown`, `client_mismatch`, `expired`, `grant_revoked`, `scope_widened`."""
+
+    def entry(self) -> AuditEntry:
+        description = f"Refresh token refused ({self.reason})"
+        return self._exchange("fertft", description, "failure", reason=self.reason)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshReused(_Exchange):
+    """A rotated refresh token came back (Security BCP 4.14.2): the whole family is revoked.
+    Auth0 logs this as `ferrt`, "Failed Exchange of Rotating Refresh Token"."""
+
+    revoked: bool
+
+    def entry(self) -> AuditEntry:
+        description = "Rotated refresh token used again: its grant is revoked"
+        return self._exchange(
+            "ferrt", description, "failure", reason="refresh_token_reuse", revoked=self.revoked
+        )
+
+
 EVENTS: tuple[type[AuditEvent], ...] = (
     LoginSucceeded,
     LoginFailed,
@@ -389,14 +577,27 @@ EVENTS: tuple[type[AuditEvent], ...] = (
     EnrolmentStarted,
     EnrolmentCompleted,
     Unenrolled,
+    AuthenticatorRenamed,
     UserCreated,
     MfaReset,
     RecoveryCodeRegenerated,
     UserBlockRemoved,
     RememberBrowserInvalidated,
     ApplicationCreated,
+    ApplicationUpdated,
+    ApplicationDeleted,
+    ApplicationSecretRotated,
     KeyRotation,
     TenantUpdate,
     TokenExchange,
+    LogoutSucceeded,
+    BrowserRemembered,
+    BrowserForgotten,
+    CodeExchanged,
+    CodeExchangeFailed,
+    CodeReused,
+    RefreshExchanged,
+    RefreshExchangeFailed,
+    RefreshReused,
 )
 """Every event class, explicitly (the docs table and the tests walk this)."""

@@ -16,14 +16,28 @@ from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, User
 
 
 async def reset_mfa(rt: Runtime, user_id: str, *, actor: str) -> int:
-    """Remove every authenticator and recovery code and end every open MFA transaction."""
+    """Remove every authenticator and recovery code, and end everything an earlier MFA
+    vouched for: open MFA transactions, browser sessions, remembered browsers and the
+    refresh-token families (ADR 006) — at once, on every node, since all live in the store."""
     async with rt.store.transaction() as tx:
         user = await tx.users.get(user_id)
         if user is None:
             raise NotFoundError("The user does not exist.")
         removed = await tx.authenticators.delete_for_user(user.id)
         await tx.transactions.delete_for_user(user.id)
-        tx.record(events.MfaReset(user_id=user.id, actor=actor, removed=removed).entry())
+        sessions = await tx.sessions.delete_for_user(user.id)
+        browsers = await tx.remembered.delete_for_user(user.id)
+        grants = await tx.grants.revoke_for_user(user.id, now=rt.clock.now(), reason="mfa_reset")
+        tx.record(
+            events.MfaReset(
+                user_id=user.id,
+                actor=actor,
+                removed=removed,
+                sessions_ended=sessions,
+                browsers_forgotten=browsers,
+                grants_revoked=grants,
+            ).entry()
+        )
     return removed
 
 

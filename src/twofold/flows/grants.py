@@ -12,6 +12,8 @@ class GrantType(StrEnum):
     MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
     MFA_RECOVERY_CODE = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
     CLIENT_CREDENTIALS = "client_credentials"
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105
 
 
 DEFAULT_REALM = "Username-Password-Authentication"

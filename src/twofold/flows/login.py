@@ -44,13 +44,8 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
     if login.grant_type == GrantType.PASSWORD_REALM and login.realm != DEFAULT_REALM:
         raise InvalidRequestError(f"Unknown realm. The only realm is {DEFAULT_REALM}.")
     now = rt.clock.now()
-    email = login.username.strip().lower()
-    limits = rt.settings.limits
-    ff_key = first_factor_key(email, info.ip)
-    await rt.limiter.check(
-        [(ff_key, limits.first_factor_failures), (ip_key(info.ip), limits.token_endpoint_per_ip)],
-        now=now,
-    )
+    email = normal_email(login.username)
+    await check_password_limits(rt, email, info)
     async with rt.store.read() as tx:
         application = await authenticate_client(
             tx,
@@ -65,22 +60,14 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
         )
     audience = resolve_audience(rt.settings, login.audience)
     scope = granted_scope(rt.settings, audience=audience, requested=login.scope)
-    # A missing user costs one argon2 verification too, so timing does not reveal accounts.
-    if user is None:
-        await rt.passwords.verify_missing_user(login.password)
-    if user is None or not await rt.passwords.verify(user.password_hash, login.password):
-        await _record_failure(
-            rt, email=email, user=user, client_id=application.client_id, info=info
-        )
-        raise InvalidCredentialsError
-    # Auth0 counts *consecutive* failures: a right password clears the pair's count.
-    await rt.limiter.reset(ff_key)
-    if rt.passwords.needs_rehash(user.password_hash):
-        # The argon2 cost was raised since this hash was made: upgrade it while we have the
-        # password in hand (the only moment we ever do).
-        rehashed = await rt.passwords.hash(login.password)
-        async with rt.store.transaction() as tx:
-            await tx.users.set_password(user.id, rehashed, now=now)
+    user = await verify_password(
+        rt,
+        email=email,
+        user=user,
+        password=login.password,
+        client_id=application.client_id,
+        info=info,
+    )
     decision = decide(policies)
     if not decision.mfa_required:
         async with rt.store.transaction() as tx:
@@ -130,8 +117,53 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
     raise MfaRequiredError(token, mfa_requirements(has_active_authenticator=has_active))
 
 
+def normal_email(username: str) -> str:
+    return username.strip().lower()
+
+
+async def check_password_limits(rt: Runtime, email: str, info: RequestInfo) -> None:
+    """Refuse before any work when the (user, IP) pair or the IP is blocked."""
+    limits = rt.settings.limits
+    await rt.limiter.check(
+        [
+            (first_factor_key(email, info.ip), limits.first_factor_failures),
+            (ip_key(info.ip), limits.token_endpoint_per_ip),
+        ],
+        now=rt.clock.now(),
+    )
+
+
+async def verify_password(
+    rt: Runtime,
+    *,
+    email: str,
+    user: User | None,
+    password: str,
+    client_id: str | None,
+    info: RequestInfo,
+) -> User:
+    """The password check shared by the password grant and the hosted login page.
+
+    A missing user costs one argon2 verification too, so timing does not reveal accounts.
+    """
+    if user is None:
+        await rt.passwords.verify_missing_user(password)
+    if user is None or not await rt.passwords.verify(user.password_hash, password):
+        await _record_failure(rt, email=email, user=user, client_id=client_id, info=info)
+        raise InvalidCredentialsError
+    # Auth0 counts *consecutive* failures: a right password clears the pair's count.
+    await rt.limiter.reset(first_factor_key(email, info.ip))
+    if rt.passwords.needs_rehash(user.password_hash):
+        # The argon2 cost was raised since this hash was made: upgrade it while we have the
+        # password in hand (the only moment we ever do).
+        rehashed = await rt.passwords.hash(password)
+        async with rt.store.transaction() as tx:
+            await tx.users.set_password(user.id, rehashed, now=rt.clock.now())
+    return user
+
+
 async def _record_failure(
-    rt: Runtime, *, email: str, user: User | None, client_id: str, info: RequestInfo
+    rt: Runtime, *, email: str, user: User | None, client_id: str | None, info: RequestInfo
 ) -> None:
     now = rt.clock.now()
     limits = rt.settings.limits

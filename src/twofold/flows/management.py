@@ -229,9 +229,10 @@ async def set_mfa_policies(rt: Runtime, value: object, *, actor: str) -> list[st
 
 
 async def invalidate_remember_browser(rt: Runtime, user_id: str, *, actor: str) -> None:
-    """Nothing remembers browsers yet, so this only checks the user and audits the request."""
+    """Forget every browser the user ticked "remember this browser" on (MFA asked again)."""
     user = await get_user(rt, user_id)
     async with rt.store.transaction() as tx:
+        await tx.remembered.delete_for_user(user.id)
         tx.record(events.RememberBrowserInvalidated(user_id=user.id, actor=actor).entry())
 
 

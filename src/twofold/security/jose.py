@@ -84,6 +84,17 @@ class TokenVerifier:
         self._keys = KeySet.import_key_set({"keys": [dict(jwk) for jwk in public_jwks]})
         self._algorithms = sorted({str(jwk.get("alg")) for jwk in public_jwks} & set(ALGORITHMS))
 
+    def signed_claims(self, token: str, *, issuer: str) -> dict[str, Any]:
+        """The claims of a token we signed, expired or not: for `id_token_hint`, which names a
+        past sign-in (OIDC RP-Initiated Logout section 2), never for authorisation."""
+        try:
+            decoded = jwt.decode(token, self._keys, algorithms=self._algorithms)
+        except (JoseError, ValueError, TypeError) as exc:
+            raise InvalidTokenError("The id_token_hint is malformed or not signed by us.") from exc
+        if decoded.claims.get("iss") != issuer:
+            raise InvalidTokenError("The id_token_hint was issued by someone else.")
+        return dict(decoded.claims)
+
     def verify(self, token: str, *, issuer: str, audience: str, now: datetime) -> dict[str, Any]:
         """The claims of a token signed by us, for `audience`, unexpired at `now`."""
         try:

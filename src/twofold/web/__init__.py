@@ -1,1 +1,21 @@
 """Hosted pages: sign-in, MFA, account security (server-rendered Jinja2, no build step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from twofold.web import errors
+from twofold.web.routes import assets, authorize, login, logout
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages; call after the API's error handlers (pages answer errors as HTML)."""
+    errors.install(app)
+    for module in (assets, authorize, login, logout):
+        app.include_router(module.router)
+    app.mount("/u/static", StaticFiles(directory=STATIC), name="static")

@@ -14,7 +14,13 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from twofold.domain import AuthorizationCode, AuthorizationRequest, Grant, RefreshToken
+from twofold.domain import (
+    AuthorizationCode,
+    AuthorizationRequest,
+    Grant,
+    JsonObject,
+    RefreshToken,
+)
 from twofold.store.tables import authorization_codes, authorization_requests, grants, refresh_tokens
 from twofold.types import ClientId, UserId
 
@@ -101,6 +107,13 @@ class AuthorizationRequestRepo:
         query = select(authorization_requests).where(authorization_requests.c.id == request_id)
         row = (await self._conn.execute(query)).first()
         return _request(row._mapping) if row else None
+
+    async def set_params(self, request_id: str, params: JsonObject) -> None:
+        await self._conn.execute(
+            update(authorization_requests)
+            .where(authorization_requests.c.id == request_id)
+            .values(params=params)
+        )
 
     async def move_to_session(self, request_id: str, *, session_id: str) -> None:
         await self._conn.execute(

@@ -1,0 +1,1 @@
+"""Routers of the hosted pages, one module per page family."""

@@ -1,0 +1,97 @@
+"""`/u/login`: the password step of a sign-in (email and password, nothing else)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from twofold.api.deps import RequestInfoDep, RuntimeDep
+from twofold.api.params import read_params
+from twofold.domain import AuthorizationRequest
+from twofold.errors import InvalidCredentialsError, InvalidRequestError, TooManyAttemptsError
+from twofold.flows import authorize, login, sessions
+from twofold.flows.runtime import Runtime
+from twofold.flows.sessions import OpenSession
+from twofold.web.browser import BrowserSessionDep, check_csrf, csrf_token
+from twofold.web.pages import render
+from twofold.web.steps import advance, resume
+
+router = APIRouter(include_in_schema=False)
+
+BLOCKED = (
+    "Your account has been blocked after multiple consecutive login attempts. "
+    "Try again later or contact your administrator."
+)
+
+
+def login_page(
+    request: Request,
+    rt: Runtime,
+    current: OpenSession,
+    auth_request: AuthorizationRequest,
+    *,
+    email: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        rt.settings,
+        "login.html",
+        {
+            "state": auth_request.id,
+            "csrf_token": csrf_token(rt, current),
+            "email": email or auth_request.params.get("login_hint") or "",
+            "error": error,
+        },
+        status=status,
+        form_targets=[str(auth_request.params.get("redirect_uri") or "")],
+    )
+
+
+@router.get("/u/login")
+async def show_login(request: Request, rt: RuntimeDep, current: BrowserSessionDep) -> Response:
+    current, auth_request = await resume(rt, request, current)
+    return login_page(request, rt, current, auth_request)
+
+
+@router.post("/u/login")
+async def submit_login(
+    request: Request, rt: RuntimeDep, info: RequestInfoDep, current: BrowserSessionDep
+) -> Response:
+    form = await read_params(request)
+    current = check_csrf(rt, current, form.text("csrf_token", max_length=100))
+    current, auth_request = await resume(rt, request, current)
+    email = login.normal_email(form.text("username", max_length=320) or "")
+    password = form.text("password", max_length=1024, allow_nul=True)
+    if not email or not password:
+        raise InvalidRequestError("Enter your email address and your password.")
+    try:
+        await login.check_password_limits(rt, email, info)
+        async with rt.store.read() as tx:
+            user = await tx.users.by_email(email)
+        user = await login.verify_password(
+            rt,
+            email=email,
+            user=user,
+            password=password,
+            client_id=auth_request.client_id,
+            info=info,
+        )
+    except InvalidCredentialsError:
+        return login_page(
+            request,
+            rt,
+            current,
+            auth_request,
+            email=email,
+            error="Wrong email or password.",
+            status=400,
+        )
+    except TooManyAttemptsError:
+        return login_page(
+            request, rt, current, auth_request, email=email, error=BLOCKED, status=429
+        )
+    current = await sessions.sign_in(rt, current, user)
+    auth_request = await authorize.password_done(rt, auth_request)
+    return await advance(rt, request, current, auth_request, info)

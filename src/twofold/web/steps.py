@@ -1,0 +1,85 @@
+"""Moving a sign-in along: ask the step-up decision, then send the browser to that step's
+page, or finish with a code. Every page ends by calling `advance`, so no page needs to know
+which page comes next."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.responses import Response
+
+from twofold.domain import AuthorizationRequest
+from twofold.flows import authorize
+from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.sessions import OpenSession, remembered_for
+from twofold.flows.step_up import Facts, MfaDemand, Step, next_step
+from twofold.types import AuthenticatorStatus, FactorType
+from twofold.web.browser import REMEMBER_COOKIE, set_session_cookie
+from twofold.web.pages import redirect
+
+STEP_PAGES = {
+    Step.LOGIN: "/u/login",
+    Step.ENROL: "/u/mfa/enroll",
+    Step.CHALLENGE: "/u/mfa",
+    Step.DONE: "/u/continue",
+}
+
+
+def step_url(step: Step, auth_request: AuthorizationRequest) -> str:
+    return f"{STEP_PAGES[step]}?state={auth_request.id}"
+
+
+async def resume(
+    rt: Runtime, request: Request, current: OpenSession | None
+) -> tuple[OpenSession, AuthorizationRequest]:
+    """The session and the sign-in named by `?state=`; a missing session means it expired."""
+    if current is None:
+        raise authorize.SignInExpiredError
+    return current, await authorize.load(rt, request.query_params.get("state"), current)
+
+
+async def has_factor(rt: Runtime, user_id: str) -> bool:
+    """An active authenticator that can be challenged (a recovery code alone is not one)."""
+    async with rt.store.read() as tx:
+        items = await tx.authenticators.for_user(user_id)
+    return any(
+        a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
+    )
+
+
+async def current_step(
+    rt: Runtime, request: Request, current: OpenSession, auth_request: AuthorizationRequest
+) -> Step:
+    demands = await authorize.demands_of(rt, auth_request)
+    user_id = current.session.user_id
+    if user_id is None:
+        return next_step(
+            demands, Facts(session=current.session, has_factor=False), now=rt.clock.now()
+        )
+    remembered = demands.mfa == MfaDemand.POLICY and (
+        await remembered_for(rt, request.cookies.get(REMEMBER_COOKIE), user_id) is not None
+    )
+    facts = Facts(
+        session=current.session, has_factor=await has_factor(rt, user_id), remembered=remembered
+    )
+    return next_step(demands, facts, now=rt.clock.now())
+
+
+async def advance(
+    rt: Runtime,
+    request: Request,
+    current: OpenSession,
+    auth_request: AuthorizationRequest,
+    info: RequestInfo,
+) -> Response:
+    """Redirect to the next step's page, or finish the sign-in; sets the session cookie."""
+    step = await current_step(rt, request, current, auth_request)
+    if step == Step.DONE:
+        location = await authorize.finish(rt, auth_request, current, info)
+        response: Response = redirect(location)
+    elif auth_request.params.get("prompt_none"):
+        code = "login_required" if step == Step.LOGIN else "interaction_required"
+        response = redirect(authorize.login_required(rt, auth_request, code))
+    else:
+        response = redirect(step_url(step, auth_request))
+    set_session_cookie(response, rt, current)
+    return response
