@@ -9,7 +9,7 @@ SERVICES_ENV := $(VENV)/services.env
 LEGS ?= sqlite postgresql
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
-LINT_PATHS := src tests $(wildcard bench)
+LINT_PATHS := src tests $(wildcard bench) $(wildcard examples)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -21,10 +21,10 @@ SHELL := /bin/bash
 help:
 	@echo "make run        install, then serve on the embedded database (initialises on first run)"
 	@echo "make lint       ruff format check, ruff, mypy --strict, import-linter contracts"
-	@echo "make test       lint, make sure PostgreSQL/Redis are up, then pytest on each leg"
+	@echo "make test       lint, make sure PostgreSQL/Redis/Chromium are up, then pytest on each leg"
 	@echo "                (LEGS=\"$(LEGS)\", PYTEST_ARGS=\"...\" passed to pytest)"
 	@echo "make format     ruff format + ruff check --fix"
-	@echo "make services   report (and start, if allowed) PostgreSQL and Redis for the tests"
+	@echo "make services   report (and start/install, if allowed) PostgreSQL, Redis, Chromium"
 	@echo "make migration m=\"add x\"   write the next Alembic revision (autogenerate)"
 	@echo "make bench      the MFA step under load, SQLite then PostgreSQL (BENCH_ARGS=\"...\")"
 	@echo "make clean      remove caches and build output (keeps .venv and var/)"
@@ -61,14 +61,22 @@ services:
 	$(PYTHON) scripts/services ensure --env-file $(SERVICES_ENV)
 
 # Each leg runs the whole suite on one database. Redis tests (marker `redis`) run when Redis
-# answers; otherwise they are deselected and reported, except under CI=true, where
-# scripts/services has already failed the run.
+# answers, browser tests (marker `browser`) when Chromium is installed; otherwise they are
+# deselected and reported, except under CI=true, where scripts/services has already failed
+# the run.
 test: lint services
 	@set -a; source $(SERVICES_ENV); set +a
-	ran=(); missed=(); failed=0; marks=()
+	ran=(); missed=(); failed=0; marks=(); without=()
 	if [[ $$TWOFOLD_TEST_REDIS_UP != 1 ]]; then
-	  marks=(-m "not redis")
+	  without+=("not redis")
 	  missed+=("redis tests, every leg: Redis $$TWOFOLD_TEST_REDIS_STATUS")
+	fi
+	if [[ $$TWOFOLD_TEST_BROWSER_UP != 1 ]]; then
+	  without+=("not browser")
+	  missed+=("browser tests, every leg: Chromium $$TWOFOLD_TEST_BROWSER_STATUS")
+	fi
+	if [[ $${#without[@]} -gt 0 ]]; then
+	  expression=$$(printf ' and %s' "$${without[@]}"); marks=(-m "$${expression# and }")
 	fi
 	for leg in $(LEGS); do
 	  if [[ $$leg == postgresql && $$TWOFOLD_TEST_PG_UP != 1 ]]; then
