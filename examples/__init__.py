@@ -1,0 +1,1 @@
+"""Runnable examples of applications that use Twofold (not part of the `twofold` package)."""
