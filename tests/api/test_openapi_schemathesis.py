@@ -33,8 +33,15 @@ from schemathesis.specs.openapi.checks import (
 from tests.api.conftest import TokenFactory
 from tests.api.helpers import MFA_OTP, associate, code, mfa_token, otp_grant, password_login
 from tests.builders import Client, a_client, a_user
-from twofold.api import mfa, oauth, wellknown
-from twofold.api.management import authentication_methods, guardian, logs, user_blocks, users
+from twofold.api import mfa, oauth, oidc, wellknown
+from twofold.api.management import (
+    authentication_methods,
+    clients,
+    guardian,
+    logs,
+    user_blocks,
+    users,
+)
 from twofold.app import create_app
 from twofold.clock import FrozenClock
 from twofold.config import Settings
@@ -59,9 +66,13 @@ ROUTERS = (
     oauth.router,
     mfa.router,
     wellknown.router,
-    *(module.router for module in (users, authentication_methods, user_blocks, guardian, logs)),
+    oidc.router,
+    *(
+        module.router
+        for module in (users, authentication_methods, user_blocks, guardian, logs, clients)
+    ),
 )
-"""Every router that holds routes (api/management/__init__.py only nests the last five)."""
+"""Every router that holds routes (api/management/__init__.py only nests the last six)."""
 
 
 def cases(operation: Operation, mode: GenerationMode) -> list[AnyCase]:

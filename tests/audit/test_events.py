@@ -80,7 +80,7 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         "success",
     ),
     (events.UserCreated(**ADMIN, email="a@b.c"), "ss", "success"),
-    (events.MfaReset(**ADMIN, removed=2), "gd_user_delete", "success"),
+    (events.MfaReset(user_id="u1", actor="cli", removed=2), "gd_user_delete", "success"),
     (events.RecoveryCodeRegenerated(**ADMIN), "gd_update_device_account", "success"),
     (events.UserBlockRemoved(**ADMIN), "ublkdu", "success"),
     (events.RememberBrowserInvalidated(**ADMIN), "sapi", "success"),

@@ -2,8 +2,15 @@
 
 from fastapi import APIRouter
 
-from twofold.api.management import authentication_methods, guardian, logs, user_blocks, users
+from twofold.api.management import (
+    authentication_methods,
+    clients,
+    guardian,
+    logs,
+    user_blocks,
+    users,
+)
 
 router = APIRouter(prefix="/api/v2", tags=["Management API"])
-for module in (users, authentication_methods, user_blocks, guardian, logs):
+for module in (users, authentication_methods, user_blocks, guardian, logs, clients):
     router.include_router(module.router)
