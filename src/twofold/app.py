@@ -10,7 +10,7 @@ from typing import cast
 from fastapi import FastAPI
 
 from twofold import __version__, web
-from twofold.api import errors, management, mfa, oauth, openapi, wellknown
+from twofold.api import errors, management, mfa, oauth, oidc, openapi, wellknown
 from twofold.clock import SystemClock
 from twofold.config import Settings
 from twofold.factors.recovery import RecoveryCodeFactor
@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(mfa.router)
     app.include_router(management.router)
     app.include_router(wellknown.router)
+    app.include_router(oidc.router)
     web.install(app)
     return app
 

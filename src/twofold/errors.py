@@ -8,6 +8,7 @@ TwofoldError
  |    +-- InvalidOtpError
  |    +-- InvalidRecoveryCodeError
  +-- ExpiredTokenError          expired_token
+ +-- InvalidScopeError          invalid_scope (wider than what was granted)
  +-- UnsupportedGrantTypeError  unsupported_grant_type
  +-- UnsupportedChallengeTypeError
  +-- AssociationRequiredError   association_required
@@ -77,6 +78,11 @@ class InvalidCredentialsError(InvalidGrantError):
 class ExpiredTokenError(TwofoldError):
     code = "expired_token"
     description = "mfa_token is expired"
+
+
+class InvalidScopeError(TwofoldError):
+    code = "invalid_scope"
+    description = "The requested scope is invalid or exceeds what was granted."
 
 
 class UnsupportedGrantTypeError(TwofoldError):

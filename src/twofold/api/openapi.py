@@ -25,6 +25,13 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "listing), or an access token for audience `<issuer>mfa/` with `enroll`, "
         "`read:authenticators` or `remove:authenticators`.",
     },
+    "AccessToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token whose audience includes `<issuer>userinfo` (every "
+        "token issued for the `openid` scope).",
+    },
 }
 FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 

@@ -12,6 +12,8 @@ GrantTypeName = Literal[
     "http://auth0.com/oauth/grant-type/mfa-otp",
     "http://auth0.com/oauth/grant-type/mfa-recovery-code",
     "client_credentials",
+    "authorization_code",
+    "refresh_token",
 ]
 """The grants this endpoint serves (flows/grants.py); any other is `unsupported_grant_type`."""
 
@@ -28,11 +30,26 @@ class TokenRequest(BaseModel):
     mfa_token: str | None = Field(default=None, max_length=2048, description="MFA grants")
     otp: str | None = Field(default=None, max_length=64, description="mfa-otp")
     recovery_code: str | None = Field(default=None, max_length=64, description="mfa-recovery-code")
+    code: str | None = Field(default=None, max_length=512, description="authorization_code")
+    redirect_uri: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="authorization_code: exactly the `redirect_uri` sent to `/authorize`",
+    )
+    code_verifier: str | None = Field(
+        default=None,
+        max_length=128,
+        description="authorization_code: the PKCE verifier (RFC 7636), 43 to 128 characters",
+    )
+    refresh_token: str | None = Field(default=None, max_length=512, description="refresh_token")
 
 
 class TokenResponse(BaseModel):
     access_token: str
     id_token: str | None = None
+    refresh_token: str | None = Field(
+        default=None, description="Rotated: each one works once (authorization_code, refresh_token)"
+    )
     scope: str | None = None
     expires_in: int
     token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
