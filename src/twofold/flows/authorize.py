@@ -9,7 +9,6 @@ client as `error`/`error_description` query parameters (RFC 6749 section 4.1.2.1
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -24,11 +23,9 @@ from twofold.flows.step_up import Demands, MfaDemand, proof_of
 from twofold.flows.tenant import current_policies
 from twofold.flows.tokens import MULTI_FACTOR_ACR, granted_scope, resolve_audience
 from twofold.policy.engine import decide
-from twofold.security import tokens
+from twofold.security import pkce, tokens
 from twofold.types import ClientId
 
-_PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
-"""BASE64URL(SHA256(verifier)) without padding is always 43 characters (RFC 7636 4.2)."""
 MAX_AGE_LIMIT = 10 * 365 * 86400
 
 
@@ -112,7 +109,7 @@ def _check_pkce(rt: Runtime, params: AuthorizeParams, application: Application) 
         return
     if (params.code_challenge_method or "plain") != "S256":
         _fail(rt, params, "invalid_request", "code_challenge_method must be S256.")
-    if not _PKCE_CHALLENGE.fullmatch(params.code_challenge):
+    if not pkce.is_valid_challenge(params.code_challenge):
         _fail(rt, params, "invalid_request", "code_challenge must be 43 base64url characters.")
 
 
