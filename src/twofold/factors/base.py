@@ -13,6 +13,7 @@ from typing import Protocol
 
 from twofold.config import OtpSettings
 from twofold.domain import JsonObject
+from twofold.factors.pages import FactorPage
 from twofold.types import Amr, FactorType
 
 
@@ -78,8 +79,18 @@ class Factor(Protocol):
     @property
     def type(self) -> FactorType: ...
 
+    @property
+    def page(self) -> FactorPage:
+        """How the hosted pages present it (label, template names, input hints)."""
+        ...
+
     async def begin_enrolment(self, ctx: FactorContext) -> Enrolment:
         """Create a pending authenticator: what to show the user and the state to keep."""
+        ...
+
+    def enrolment_display(self, ctx: FactorContext, state: FactorState) -> Mapping[str, str]:
+        """What `begin_enrolment` showed, again, for a pending state: a page that rejected a
+        first code shows the same secret rather than starting over."""
         ...
 
     async def finish_enrolment(

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 from urllib.parse import quote
@@ -21,6 +21,7 @@ import pyotp
 from twofold.domain import JsonObject
 from twofold.errors import InvalidOtpError, TwofoldError
 from twofold.factors.base import Challenge, Enrolment, FactorContext, FactorState, Verification
+from twofold.factors.pages import FactorPage
 from twofold.types import Amr, FactorType
 
 Algorithm = Literal["SHA1", "SHA256", "SHA512"]
@@ -136,18 +137,30 @@ class TotpFactor:
     """The `otp` factor: an authenticator app sharing a secret key with us."""
 
     type: ClassVar[FactorType] = FactorType.OTP
+    page: ClassVar[FactorPage] = FactorPage(
+        label="Authenticator app",
+        description="Enter the code your authenticator app shows.",
+        challenge_template="factors/otp/challenge.html",
+        enrol_template="factors/otp/enrol.html",
+    )
 
     async def begin_enrolment(self, ctx: FactorContext) -> Enrolment:
         params = TotpParams(
             algorithm=ctx.otp.algorithm, digits=ctx.otp.digits, period=ctx.otp.period
         )
-        secret = secrets.token_bytes(SECRET_BYTES[params.algorithm])
-        secret_b32 = encode_secret(secret)
-        uri = key_uri(secret_b32, issuer=ctx.tenant_name, account=ctx.account_name, params=params)
-        return Enrolment(
-            display={"secret": secret_b32, "barcode_uri": uri},
-            state=FactorState(secret=secret, params=params.to_json(), last_step=-1),
+        state = FactorState(
+            secret=secrets.token_bytes(SECRET_BYTES[params.algorithm]),
+            params=params.to_json(),
+            last_step=-1,
         )
+        return Enrolment(display=self.enrolment_display(ctx, state), state=state)
+
+    def enrolment_display(self, ctx: FactorContext, state: FactorState) -> Mapping[str, str]:
+        """The base32 secret and its key URI (Auth0's `secret` and `barcode_uri`)."""
+        secret_b32 = encode_secret(state.secret)
+        params = TotpParams.from_json(state.params)
+        uri = key_uri(secret_b32, issuer=ctx.tenant_name, account=ctx.account_name, params=params)
+        return {"secret": secret_b32, "barcode_uri": uri}
 
     async def finish_enrolment(
         self, ctx: FactorContext, state: FactorState, proof: str

@@ -10,12 +10,13 @@ import hmac
 import re
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 from twofold.errors import InvalidRecoveryCodeError, TwofoldError
 from twofold.factors.base import Challenge, Enrolment, FactorContext, FactorState, Verification
+from twofold.factors.pages import FactorPage
 from twofold.types import FactorType
 
 ALPHABET = string.ascii_uppercase + string.digits
@@ -47,6 +48,14 @@ class RecoveryCodeFactor:
     hasher: Callable[[str], str]
     """Keyed hash of a normalised code (e.g. HMAC-SHA256 under a key-ring key)."""
     type: ClassVar[FactorType] = FactorType.RECOVERY_CODE
+    page: ClassVar[FactorPage] = FactorPage(
+        label="Recovery code",
+        description="Enter the recovery code you saved when you set up your authenticator.",
+        challenge_template="factors/recovery-code/challenge.html",
+        autocomplete="off",
+        inputmode="text",
+        fallback_link="Use a recovery code",
+    )
 
     def new_code(self) -> tuple[str, str]:
         """A fresh code to show once, and the hash to store instead of it."""
@@ -69,6 +78,14 @@ class RecoveryCodeFactor:
             display={"recovery_code": code},
             state=FactorState(secret=b"", params={"hash": code_hash}),
         )
+
+    def enrolment_display(
+        self,
+        ctx: FactorContext,  # noqa: ARG002 -- the Factor signature
+        state: FactorState,  # noqa: ARG002
+    ) -> Mapping[str, str]:
+        """Nothing: only the hash is kept, so a code is shown once, when it is made."""
+        return {}
 
     async def finish_enrolment(
         self, ctx: FactorContext, state: FactorState, proof: str

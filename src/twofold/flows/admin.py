@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from twofold.audit import events
-from twofold.domain import Authenticator
 from twofold.errors import NotFoundError
-from twofold.flows.enrolment import ID_PREFIX
+from twofold.flows.enrolment import issue_recovery_code
 from twofold.flows.login import first_factor_key
 from twofold.flows.runtime import Runtime
 from twofold.flows.sealing import unseal
-from twofold.security import tokens
-from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
 
 
 async def reset_mfa(rt: Runtime, user_id: str, *, actor: str) -> int:
@@ -63,27 +60,11 @@ async def delete_authentication_method(
 
 async def regenerate_recovery_code(rt: Runtime, user_id: str, *, actor: str) -> str:
     """Replace the user's recovery code with a new one (returned once, stored hashed)."""
-    code, code_hash = rt.recovery.new_code()
     async with rt.store.transaction() as tx:
         user = await tx.users.get(user_id)
         if user is None:
             raise NotFoundError("The user does not exist.")
-        await tx.authenticators.delete_for_user(user.id, types=(FactorType.RECOVERY_CODE,))
-        await tx.authenticators.add(
-            Authenticator(
-                id=AuthenticatorId(
-                    tokens.new_authenticator_id(ID_PREFIX[FactorType.RECOVERY_CODE])
-                ),
-                user_id=UserId(user.id),
-                type=FactorType.RECOVERY_CODE,
-                status=AuthenticatorStatus.ACTIVE,
-                name=None,
-                created_at=rt.clock.now(),
-                confirmed_at=rt.clock.now(),
-                secret_hash=code_hash,
-            ),
-            key_id=None,
-        )
+        code = await issue_recovery_code(rt, tx, user.id, active=True)
         tx.record(events.RecoveryCodeRegenerated(user_id=user.id, actor=actor).entry())
     return code
 

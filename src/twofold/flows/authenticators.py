@@ -1,4 +1,5 @@
-"""`/mfa/authenticators`: a user lists and removes their own authenticators."""
+"""`/mfa/authenticators`: a user lists and removes their own authenticators (the removal is
+shared with My MFA settings)."""
 
 from __future__ import annotations
 
@@ -40,16 +41,26 @@ async def delete_authenticator(
 ) -> None:
     caller.require("remove:authenticators", mfa_token_allowed=False)
     item = await tx.authenticators.get(authenticator_id, user_id=caller.user_id)
-    if item is None or not await tx.authenticators.delete(item.id, user_id=caller.user_id):
+    if item is None:
+        raise NotFoundError("Authenticator not found.")
+    await remove(tx, item, actor=caller.user_id, client_id=caller.client_id, info=info)
+
+
+async def remove(
+    tx: Tx, item: Authenticator, *, actor: str, client_id: str | None, info: RequestInfo
+) -> None:
+    """Delete one authenticator and audit it as `gd_unenroll`: the MFA API and My MFA settings
+    both remove through here, so the two leave the same trail."""
+    if not await tx.authenticators.delete(item.id, user_id=item.user_id):
         raise NotFoundError("Authenticator not found.")
     tx.record(
         events.Unenrolled(
-            user_id=caller.user_id,
-            client_id=caller.client_id,
+            user_id=item.user_id,
+            client_id=client_id,
             ip=info.ip,
             user_agent=info.user_agent,
             authenticator_id=item.id,
             factor=item.type.value,
-            actor=caller.user_id,
+            actor=actor,
         ).entry()
     )

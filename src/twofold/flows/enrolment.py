@@ -1,4 +1,5 @@
-"""Enrolment: `/mfa/associate` starts one; the first valid code confirms it (verification.py)."""
+"""Enrolment: `/mfa/associate` and the hosted pages start one; the first valid code confirms
+it (verification.py for the API, hosted_mfa.py for the pages)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from twofold.audit import events
-from twofold.domain import Authenticator
+from twofold.domain import Authenticator, User
 from twofold.errors import AccessDeniedError, InvalidRequestError, NotFoundError
-from twofold.factors.base import FactorContext
+from twofold.factors.base import Enrolment
+from twofold.factors.registry import FACTOR_NAMES
+from twofold.flows.attempts import factor_context, on_authenticator
 from twofold.flows.mfa_state import MfaCaller
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import seal
 from twofold.flows.tenant import enabled_factors
 from twofold.security import tokens
 from twofold.store.uow import Tx
-from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType
+from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
 
 ID_PREFIX = {FactorType.OTP: "totp", FactorType.RECOVERY_CODE: "recovery-code"}
 
@@ -26,10 +29,25 @@ class Association:
     oob_channels: tuple[str, ...] = ()
 
 
-def _has_confirmed_factor(items: list[Authenticator]) -> bool:
+def has_confirmed_factor(items: list[Authenticator]) -> bool:
     return any(
         a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
     )
+
+
+async def enabled_types(tx: Tx) -> set[FactorType]:
+    """Authenticator types the tenant has switched on (Guardian names mapped to types)."""
+    enabled = await enabled_factors(tx)
+    return {
+        factor.authenticator_type
+        for name, factor in FACTOR_NAMES.items()
+        if factor.implemented and enabled.get(name, False)
+    }
+
+
+async def require_enabled(tx: Tx, factor_type: FactorType) -> None:
+    if factor_type not in await enabled_types(tx):
+        raise AccessDeniedError(f"The {factor_type.value} factor is disabled for this tenant.")
 
 
 async def associate(
@@ -41,37 +59,15 @@ async def associate(
         raise InvalidRequestError(
             'authenticator_types must be ["otp"]; other factors are not enabled on this tenant.'
         )
-    if not (await enabled_factors(tx)).get("otp", False):
-        raise AccessDeniedError("The otp factor is disabled for this tenant.")
+    await require_enabled(tx, FactorType.OTP)
     user = await tx.users.get(caller.user_id)
     if user is None:
         raise NotFoundError("The user no longer exists.")
     existing = await tx.authenticators.for_user(user.id)
-    if caller.transaction is not None and _has_confirmed_factor(existing):
+    if caller.transaction is not None and has_confirmed_factor(existing):
         raise AccessDeniedError("User is already enrolled.")
-    now = rt.clock.now()
-    ctx = FactorContext(
-        now=now, tenant_name=rt.settings.tenant_name, account_name=user.email, otp=rt.settings.otp
-    )
-    enrolment = await rt.factors[FactorType.OTP].begin_enrolment(ctx)
-    await tx.authenticators.delete_for_user(
-        user.id, types=(FactorType.OTP,), status=AuthenticatorStatus.PENDING
-    )
-    authenticator_id = AuthenticatorId(tokens.new_authenticator_id(ID_PREFIX[FactorType.OTP]))
-    secret, key_id = seal(rt, authenticator_id, enrolment.state.secret)
-    await tx.authenticators.add(
-        Authenticator(
-            id=authenticator_id,
-            user_id=user.id,
-            type=FactorType.OTP,
-            status=AuthenticatorStatus.PENDING,
-            name=None,
-            created_at=now,
-            secret=secret,
-            params=dict(enrolment.state.params),
-            last_step=-1,
-        ),
-        key_id=key_id,
+    pending, enrolment = await begin_enrolment(
+        rt, tx, user, FactorType.OTP, info, client_id=caller.client_id
     )
     body: dict[str, Any] = {"authenticator_type": "otp", **enrolment.display}
     has_recovery = any(
@@ -79,35 +75,68 @@ async def associate(
         for a in existing
     )
     if not has_recovery:
-        body["recovery_codes"] = [await _pending_recovery_code(rt, tx, user.id)]
-    body["id"] = authenticator_id
-    tx.record(
-        events.EnrolmentStarted(
-            user_id=user.id,
-            client_id=caller.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            authenticator_id=authenticator_id,
-            factor="otp",
-        ).entry()
-    )
+        # Auth0 shows the code now; it becomes active with the first confirmed factor.
+        body["recovery_codes"] = [await issue_recovery_code(rt, tx, user.id, active=False)]
+    body["id"] = pending.id
     return body
 
 
-async def _pending_recovery_code(rt: Runtime, tx: Tx, user_id: str) -> str:
-    """Replace any unconfirmed recovery code; it becomes active with the first factor."""
+async def begin_enrolment(
+    rt: Runtime,
+    tx: Tx,
+    user: User,
+    factor_type: FactorType,
+    info: RequestInfo,
+    *,
+    client_id: str | None,
+) -> tuple[Authenticator, Enrolment]:
+    """A new pending authenticator, replacing any unconfirmed one of the same type; its
+    secret sealed to its id. The caller has checked the factor is enabled."""
+    now = rt.clock.now()
+    enrolment = await rt.factors[factor_type].begin_enrolment(factor_context(rt, user))
     await tx.authenticators.delete_for_user(
-        user_id, types=(FactorType.RECOVERY_CODE,), status=AuthenticatorStatus.PENDING
+        user.id, types=(factor_type,), status=AuthenticatorStatus.PENDING
+    )
+    authenticator_id = AuthenticatorId(tokens.new_authenticator_id(ID_PREFIX[factor_type]))
+    secret, key_id = seal(rt, authenticator_id, enrolment.state.secret)
+    pending = Authenticator(
+        id=authenticator_id,
+        user_id=user.id,
+        type=factor_type,
+        status=AuthenticatorStatus.PENDING,
+        name=None,
+        created_at=now,
+        secret=secret,
+        params=dict(enrolment.state.params),
+        last_step=enrolment.state.last_step,
+    )
+    await tx.authenticators.add(pending, key_id=key_id)
+    tx.record(on_authenticator(events.EnrolmentStarted, pending, client_id=client_id, info=info))
+    return pending, enrolment
+
+
+async def issue_recovery_code(rt: Runtime, tx: Tx, user_id: str, *, active: bool) -> str:
+    """A new recovery code for the user, returned once and stored hashed.
+
+    `active=False` replaces only an unconfirmed code (the API shows it at `/mfa/associate`;
+    it becomes active with the first factor); `active=True` replaces whatever the user had.
+    """
+    now = rt.clock.now()
+    await tx.authenticators.delete_for_user(
+        user_id,
+        types=(FactorType.RECOVERY_CODE,),
+        status=None if active else AuthenticatorStatus.PENDING,
     )
     code, code_hash = rt.recovery.new_code()
     await tx.authenticators.add(
         Authenticator(
             id=AuthenticatorId(tokens.new_authenticator_id(ID_PREFIX[FactorType.RECOVERY_CODE])),
-            user_id=user_id,  # type: ignore[arg-type]
+            user_id=UserId(user_id),
             type=FactorType.RECOVERY_CODE,
-            status=AuthenticatorStatus.PENDING,
+            status=AuthenticatorStatus.ACTIVE if active else AuthenticatorStatus.PENDING,
             name=None,
-            created_at=rt.clock.now(),
+            created_at=now,
+            confirmed_at=now if active else None,
             secret_hash=code_hash,
         ),
         key_id=None,

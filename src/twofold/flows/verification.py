@@ -18,12 +18,21 @@ from twofold.errors import (
     NotFoundError,
     TwofoldError,
 )
-from twofold.factors.base import FactorContext, FactorState
+from twofold.flows.attempts import (
+    active_recovery_code,
+    check_limits,
+    count_failure,
+    on_authenticator,
+    otp_key,
+    record_wrong_code,
+    recovered,
+    recovery_key,
+    use_recovery_code,
+    verify_code,
+)
 from twofold.flows.challenge import open_for_client
 from twofold.flows.grants import GrantType
-from twofold.flows.login import ip_key
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.flows.sealing import unseal
 from twofold.flows.tokens import TokenSet, mint
 from twofold.store.uow import Tx
 from twofold.types import Amr, AuthenticatorStatus, FactorType
@@ -36,14 +45,6 @@ class SecondFactor:
     mfa_token: str | None
     response: str | None
     """The `otp` or the `recovery_code` parameter."""
-
-
-def otp_key(user_id: str) -> str:
-    return f"otp:{user_id}"
-
-
-def recovery_key(user_id: str) -> str:
-    return f"rc:{user_id}"
 
 
 def _candidates(items: list[Authenticator]) -> list[Authenticator]:
@@ -72,29 +73,27 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
             grant_type=GrantType.MFA_OTP,
         )
         user, items = await _user(tx, transaction)
-        await _check_limits(rt, otp_key(user.id), info)
-        candidates = _candidates(items)
-        matched = await _verify_otp(rt, tx, user, candidates, code)
-        if matched is None:
+        await check_limits(rt, otp_key(user.id), info)
+        verified = await verify_code(rt, tx, user, _candidates(items), code)
+        if verified is None:
             failure = InvalidOtpError()
             await _record_failure(rt, tx, transaction, info, factor="otp")
         else:
+            matched, _ = verified
             await _consume(tx, transaction)
             if matched.status == AuthenticatorStatus.PENDING:
                 await _activate_recovery_code(rt, tx, items)
                 tx.record(
-                    events.EnrolmentCompleted(
-                        user_id=user.id,
+                    on_authenticator(
+                        events.EnrolmentCompleted,
+                        matched,
                         client_id=application.client_id,
-                        ip=info.ip,
-                        user_agent=info.user_agent,
-                        authenticator_id=matched.id,
-                        factor="otp",
-                    ).entry()
+                        info=info,
+                    )
                 )
             await _succeed(rt, tx, transaction, info, authenticator=matched)
     if failure is not None:
-        await _count_failure(rt, otp_key(transaction.user_id), info, factor="otp")
+        await count_failure(rt, otp_key(transaction.user_id), info, factor="otp")
         raise failure
     # Signed after the commit: no tokens for a step that did not persist, and the CPU-heavy
     # signatures run outside the transaction (on SQLite, outside the one write lock).
@@ -123,33 +122,18 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
             grant_type=GrantType.MFA_RECOVERY_CODE,
         )
         user, items = await _user(tx, transaction)
-        await _check_limits(rt, recovery_key(user.id), info)
-        stored = next(
-            (
-                a
-                for a in items
-                if a.type == FactorType.RECOVERY_CODE and a.status == AuthenticatorStatus.ACTIVE
-            ),
-            None,
-        )
-        new_code = await _use_recovery_code(rt, tx, stored, grant.response)
+        await check_limits(rt, recovery_key(user.id), info)
+        stored = active_recovery_code(items)
+        new_code = await use_recovery_code(rt, tx, stored, grant.response)
         if stored is None or new_code is None:
             failure = InvalidRecoveryCodeError()
             await _record_failure(rt, tx, transaction, info, factor="recovery-code")
         else:
             await _consume(tx, transaction)
-            tx.record(
-                events.RecoverySucceeded(
-                    user_id=user.id,
-                    client_id=application.client_id,
-                    ip=info.ip,
-                    user_agent=info.user_agent,
-                    authenticator_id=stored.id,
-                ).entry()
-            )
+            tx.record(recovered(stored, client_id=application.client_id, info=info))
             await tx.users.record_login(user.id, now=rt.clock.now())
     if failure is not None:
-        await _count_failure(rt, recovery_key(transaction.user_id), info, factor="recovery-code")
+        await count_failure(rt, recovery_key(transaction.user_id), info, factor="recovery-code")
         raise failure
     tokens = mint(  # after the commit, as in otp_grant
         rt,
@@ -177,65 +161,6 @@ async def _user(tx: Tx, transaction: MfaTransaction) -> tuple[User, list[Authent
     return user, items
 
 
-async def _check_limits(rt: Runtime, factor_key: str, info: RequestInfo) -> None:
-    limits = rt.settings.limits
-    bucket = limits.recovery_failures if factor_key.startswith("rc:") else limits.otp_failures
-    await rt.limiter.check(
-        [(factor_key, bucket), (ip_key(info.ip), limits.token_endpoint_per_ip)], now=rt.clock.now()
-    )
-
-
-async def _verify_otp(
-    rt: Runtime, tx: Tx, user: User, candidates: list[Authenticator], code: str
-) -> Authenticator | None:
-    """The authenticator that accepted `code`, its time step now spent; None if none did."""
-    now = rt.clock.now()
-    ctx = FactorContext(
-        now=now, tenant_name=rt.settings.tenant_name, account_name=user.email, otp=rt.settings.otp
-    )
-    factor = rt.factors[FactorType.OTP]
-    for candidate in candidates:
-        if candidate.secret is None:
-            continue
-        state = FactorState(
-            secret=unseal(rt, candidate.id, candidate.secret),
-            params=candidate.params,
-            last_step=candidate.last_step,
-        )
-        try:
-            verification = await factor.verify(ctx, state, code)
-        except InvalidOtpError:
-            continue
-        if verification.last_step is None:
-            continue
-        # The conditional update is the single-use guarantee across nodes (RFC 6238 5.2).
-        if await tx.authenticators.use_step(
-            candidate.id,
-            step=verification.last_step,
-            now=now,
-            activate=candidate.status == AuthenticatorStatus.PENDING,
-        ):
-            return candidate
-    return None
-
-
-async def _use_recovery_code(
-    rt: Runtime, tx: Tx, stored: Authenticator | None, response: str
-) -> str | None:
-    """Spend the code and return the user's next one; None when the code is wrong."""
-    if stored is None or stored.secret_hash is None:
-        return None
-    try:
-        rt.recovery.check(stored.secret_hash, response)
-    except InvalidRecoveryCodeError:
-        return None
-    code, code_hash = rt.recovery.new_code()
-    swapped = await tx.authenticators.swap_secret_hash(
-        stored.id, old=stored.secret_hash, new=code_hash, now=rt.clock.now()
-    )
-    return code if swapped else None
-
-
 async def _activate_recovery_code(rt: Runtime, tx: Tx, items: list[Authenticator]) -> None:
     """Confirm the pending recovery code among the authenticators the grant already read."""
     for item in items:
@@ -258,14 +183,9 @@ async def _succeed(
 ) -> None:
     await tx.users.record_login(transaction.user_id, now=rt.clock.now())
     tx.record(
-        events.MfaSucceeded(
-            user_id=transaction.user_id,
-            client_id=transaction.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            authenticator_id=authenticator.id,
-            factor=authenticator.type.value,
-        ).entry()
+        on_authenticator(
+            events.MfaSucceeded, authenticator, client_id=transaction.client_id, info=info
+        )
     )
 
 
@@ -273,16 +193,13 @@ async def _record_failure(
     rt: Runtime, tx: Tx, transaction: MfaTransaction, info: RequestInfo, *, factor: str
 ) -> None:
     failures = await tx.transactions.add_failure(transaction.id)
-    event_type = events.RecoveryFailed if factor == "recovery-code" else events.MfaFailed
-    tx.record(
-        event_type(
-            user_id=transaction.user_id,
-            client_id=transaction.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            factor=factor,
-            failures=failures,
-        ).entry()
+    record_wrong_code(
+        tx,
+        user_id=transaction.user_id,
+        client_id=transaction.client_id,
+        info=info,
+        factor=factor,
+        failures=failures,
     )
     if failures == rt.settings.limits.mfa_token_failures:
         tx.record(
@@ -293,21 +210,3 @@ async def _record_failure(
                 user_agent=info.user_agent,
             ).entry()
         )
-
-
-async def _count_failure(rt: Runtime, factor_key: str, info: RequestInfo, *, factor: str) -> None:
-    """Charge the per-user and per-IP buckets; audit the block the moment one fills."""
-    now = rt.clock.now()
-    limits = rt.settings.limits
-    bucket = limits.recovery_failures if factor == "recovery-code" else limits.otp_failures
-    blocked = await rt.limiter.fail(factor_key, bucket, now=now)
-    await rt.limiter.fail(ip_key(info.ip), limits.token_endpoint_per_ip, now=now)
-    if blocked:
-        user_id = factor_key.split(":", 1)[1]
-        event_type = (
-            events.RecoveryRateLimitExceeded
-            if factor == "recovery-code"
-            else events.OtpRateLimitExceeded
-        )
-        async with rt.store.transaction() as tx:
-            tx.record(event_type(user_id=user_id, ip=info.ip, user_agent=info.user_agent).entry())

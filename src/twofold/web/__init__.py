@@ -8,7 +8,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from twofold.web import errors
-from twofold.web.routes import assets, authorize, login, logout
+from twofold.web.routes import (
+    account,
+    account_enrol,
+    assets,
+    authorize,
+    login,
+    logout,
+    mfa,
+    mfa_enrol,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -16,6 +25,6 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages; call after the API's error handlers (pages answer errors as HTML)."""
     errors.install(app)
-    for module in (assets, authorize, login, logout):
+    for module in (assets, authorize, login, logout, account, mfa, mfa_enrol, account_enrol):
         app.include_router(module.router)
     app.mount("/u/static", StaticFiles(directory=STATIC), name="static")

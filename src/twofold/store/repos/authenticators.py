@@ -119,6 +119,15 @@ class AuthenticatorRepo:
             .values(status=AuthenticatorStatus.ACTIVE.value, confirmed_at=now)
         )
 
+    async def rename(self, authenticator_id: str, *, user_id: str, name: str | None) -> bool:
+        """Set the name a user gave one of their authenticators; False when not theirs."""
+        result = await self._conn.execute(
+            update(authenticators)
+            .where(authenticators.c.id == authenticator_id, authenticators.c.user_id == user_id)
+            .values(name=name)
+        )
+        return result.rowcount == 1
+
     async def delete(self, authenticator_id: str, *, user_id: str) -> bool:
         result = await self._conn.execute(
             authenticators.delete().where(

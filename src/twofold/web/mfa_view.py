@@ -1,0 +1,154 @@
+"""What the MFA pages show, built from the factor registry: picker entries, links, messages,
+and the one-time recovery-code page. No factor is named here; each declares its `page`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from starlette.responses import Response
+
+from twofold.domain import Authenticator, AuthorizationRequest
+from twofold.factors.base import Factor
+from twofold.flows.hosted_mfa import Passed
+from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.sessions import OpenSession
+from twofold.types import FactorType
+from twofold.web.browser import csrf_token, set_session_cookie
+from twofold.web.pages import render
+from twofold.web.steps import advance
+
+INVALID_CODE = "The code you entered is invalid."
+MISSING_CODE = "Enter the code."
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One entry of a picker, or a "Use a recovery code" link."""
+
+    href: str
+    label: str
+    element_id: str
+    description: str | None = None
+    detail: str | None = None
+
+
+def page_url(path: str, auth_request: AuthorizationRequest, **extra: str | None) -> str:
+    """`path?state=...` plus the given parameters, URL-encoded (ids hold a `|`)."""
+    query = {"state": auth_request.id, **{k: v for k, v in extra.items() if v}}
+    return f"{path}?{urlencode(query)}"
+
+
+def locked_message(retry_at: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed attempts. Try again in {minutes} {unit}."
+
+
+def added_on(item: Authenticator) -> str:
+    """How an authenticator is told apart from others of its kind: its name, or its date."""
+    return item.name or f"Added {item.created_at:%d %b %Y}"
+
+
+def authenticator_links(
+    factors: Mapping[FactorType, Factor],
+    auth_request: AuthorizationRequest,
+    authenticators: tuple[Authenticator, ...],
+) -> list[Link]:
+    return [
+        Link(
+            href=page_url("/u/mfa", auth_request, factor=item.type.value, authenticator=item.id),
+            label=factors[item.type].page.label,
+            element_id=f"choose-{index}",
+            description=factors[item.type].page.description,
+            detail=added_on(item),
+        )
+        for index, item in enumerate(authenticators, start=1)
+    ]
+
+
+def fallback_links(
+    factors: Mapping[FactorType, Factor],
+    auth_request: AuthorizationRequest,
+    fallbacks: tuple[FactorType, ...],
+    *,
+    showing: FactorType | None = None,
+) -> list[Link]:
+    """`#use-recovery-code` and its kind, except on the fallback's own form."""
+    return [
+        Link(
+            href=page_url("/u/mfa", auth_request, factor=kind.value),
+            label=factors[kind].page.fallback_link or factors[kind].page.label,
+            element_id=f"use-{kind.value}",
+        )
+        for kind in fallbacks
+        if kind != showing
+    ]
+
+
+def enrol_links(
+    factors: Mapping[FactorType, Factor],
+    auth_request: AuthorizationRequest,
+    kinds: list[FactorType],
+) -> list[Link]:
+    return [
+        Link(
+            href=page_url("/u/mfa/enroll", auth_request, factor=kind.value),
+            label=factors[kind].page.label,
+            element_id=f"enrol-{kind.value}",
+            description=factors[kind].page.description,
+        )
+        for kind in kinds
+    ]
+
+
+def mfa_page(
+    request: Request,
+    rt: Runtime,
+    current: OpenSession,
+    auth_request: AuthorizationRequest,
+    template: str,
+    *,
+    context: Mapping[str, Any],
+    status: int = 200,
+) -> Response:
+    """Any page of the MFA step: the form's CSRF token, the sign-in's state, and the client's
+    origin in `form-action` (the last post of a sign-in ends at the client's callback)."""
+    values = {"state": auth_request.id, "csrf_token": csrf_token(rt, current), **context}
+    return render(
+        request,
+        rt.settings,
+        template,
+        values,
+        status=status,
+        form_targets=[str(auth_request.params.get("redirect_uri") or "")],
+    )
+
+
+async def after_mfa(
+    rt: Runtime,
+    request: Request,
+    current: OpenSession,
+    auth_request: AuthorizationRequest,
+    *,
+    passed: Passed,
+    info: RequestInfo,
+) -> Response:
+    """Once the session holds the MFA: a new recovery code is shown this once (Continue
+    resumes the sign-in at `/u/continue`); otherwise the sign-in moves on at once."""
+    if passed.recovery_code is None:
+        return await advance(rt, request, current, auth_request, info)
+    context = {
+        "code": passed.recovery_code,
+        "replaced": passed.replaced,
+        "continue_url": page_url("/u/continue", auth_request),
+    }
+    template = "mfa_recovery_code.html"
+    response = mfa_page(request, rt, current, auth_request, template, context=context)
+    set_session_cookie(response, rt, current)
+    return response
