@@ -23,6 +23,8 @@ from twofold.flows.exchanges import (
     count_endpoint_failure,
     issue_refresh_token,
     may_refresh,
+    refuse,
+    revoke_on_reuse,
 )
 from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -252,32 +254,18 @@ def _refuse(
     code: AuthorizationCode | None,
     refusal: Refusal,
 ) -> Refusal:
-    tx.record(
-        events.CodeExchangeFailed(
-            user_id=code.user_id if code else None,
-            client_id=application.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            grant_id=code.grant_id if code else None,
-            reason=refusal.reason,
-        ).entry()
-    )
-    return refusal
+    return refuse(tx, info, application, code, refusal, event=events.CodeExchangeFailed)
 
 
 async def _reused(
     rt: Runtime, tx: Tx, info: RequestInfo, application: Application, code: AuthorizationCode
 ) -> Refusal:
-    """Whoever comes second may be the thief or the victim: revoke the family either way."""
-    revoked = await tx.grants.revoke(code.grant_id, now=rt.clock.now(), reason=CODE_REUSE)
-    tx.record(
-        events.CodeReused(
-            user_id=code.user_id,
-            client_id=application.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            grant_id=code.grant_id,
-            revoked=revoked,
-        ).entry()
+    return await revoke_on_reuse(
+        rt,
+        tx,
+        info,
+        application,
+        code,
+        event=events.CodeReused,
+        refusal=Refusal(CODE_REUSE, INVALID_CODE),
     )
-    return Refusal(CODE_REUSE, INVALID_CODE)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from twofold.audit import events
 from twofold.domain import Application, RefreshToken
 from twofold.errors import InvalidGrantError, TwofoldError
 from twofold.flows.grants import GrantType
@@ -35,6 +37,69 @@ class Refusal:
 
     def as_error(self) -> TwofoldError:
         return self.error(self.description)
+
+
+class Held(Protocol):
+    """A presented code or refresh token: whose it is and which family it belongs to."""
+
+    @property
+    def user_id(self) -> UserId: ...
+
+    @property
+    def grant_id(self) -> str: ...
+
+
+FailedEvent = type[events.CodeExchangeFailed] | type[events.RefreshExchangeFailed]
+ReusedEvent = type[events.CodeReused] | type[events.RefreshReused]
+
+
+def refuse(
+    tx: Tx,
+    info: RequestInfo,
+    application: Application,
+    held: Held | None,
+    refusal: Refusal,
+    *,
+    event: FailedEvent,
+) -> Refusal:
+    """Audit a refused exchange (in the transaction that must still commit) and return it."""
+    tx.record(
+        event(
+            user_id=held.user_id if held else None,
+            client_id=application.client_id,
+            ip=info.ip,
+            user_agent=info.user_agent,
+            grant_id=held.grant_id if held else None,
+            reason=refusal.reason,
+        ).entry()
+    )
+    return refusal
+
+
+async def revoke_on_reuse(
+    rt: Runtime,
+    tx: Tx,
+    info: RequestInfo,
+    application: Application,
+    held: Held,
+    *,
+    event: ReusedEvent,
+    refusal: Refusal,
+) -> Refusal:
+    """A spent code or refresh token came back. The server cannot tell the thief from the
+    victim, so the whole family ends for both (OAuth 2.0 Security BCP 4.2.4 and 4.14.2)."""
+    revoked = await tx.grants.revoke(held.grant_id, now=rt.clock.now(), reason=refusal.reason)
+    tx.record(
+        event(
+            user_id=held.user_id,
+            client_id=application.client_id,
+            ip=info.ip,
+            user_agent=info.user_agent,
+            grant_id=held.grant_id,
+            revoked=revoked,
+        ).entry()
+    )
+    return refusal
 
 
 async def check_endpoint_limit(rt: Runtime, info: RequestInfo) -> None:

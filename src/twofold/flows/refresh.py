@@ -21,6 +21,8 @@ from twofold.flows.exchanges import (
     check_endpoint_limit,
     count_endpoint_failure,
     issue_refresh_token,
+    refuse,
+    revoke_on_reuse,
 )
 from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -167,32 +169,18 @@ def _refuse(
     token: RefreshToken | None,
     refusal: Refusal,
 ) -> Refusal:
-    tx.record(
-        events.RefreshExchangeFailed(
-            user_id=token.user_id if token else None,
-            client_id=application.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            grant_id=token.grant_id if token else None,
-            reason=refusal.reason,
-        ).entry()
-    )
-    return refusal
+    return refuse(tx, info, application, token, refusal, event=events.RefreshExchangeFailed)
 
 
 async def _reused(
     rt: Runtime, tx: Tx, info: RequestInfo, application: Application, token: RefreshToken
 ) -> Refusal:
-    """The server cannot tell the thief from the victim: end the family for both."""
-    revoked = await tx.grants.revoke(token.grant_id, now=rt.clock.now(), reason=REFRESH_TOKEN_REUSE)
-    tx.record(
-        events.RefreshReused(
-            user_id=token.user_id,
-            client_id=application.client_id,
-            ip=info.ip,
-            user_agent=info.user_agent,
-            grant_id=token.grant_id,
-            revoked=revoked,
-        ).entry()
+    return await revoke_on_reuse(
+        rt,
+        tx,
+        info,
+        application,
+        token,
+        event=events.RefreshReused,
+        refusal=Refusal(REFRESH_TOKEN_REUSE, INVALID_REFRESH_TOKEN),
     )
-    return Refusal(REFRESH_TOKEN_REUSE, INVALID_REFRESH_TOKEN)
