@@ -13,18 +13,16 @@ from dataclasses import dataclass
 
 from twofold.audit import events
 from twofold.domain import Application, AuthorizationCode, Grant, User
-from twofold.errors import InvalidRequestError, TwofoldError
-from twofold.flows.clients import authenticate_client
+from twofold.errors import InvalidRequestError
 from twofold.flows.exchanges import (
     CODE_REUSE,
     AuthFacts,
     Refusal,
-    check_endpoint_limit,
-    count_endpoint_failure,
     issue_refresh_token,
     may_refresh,
     refuse,
     revoke_on_reuse,
+    run_exchange,
 )
 from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -126,22 +124,14 @@ async def authorization_code_grant(
         raise InvalidRequestError(
             "code_verifier must be 43 to 128 unreserved characters (RFC 7636 4.1)."
         )
-    await check_endpoint_limit(rt, info)
-    try:
-        async with rt.store.transaction() as tx:
-            application = await authenticate_client(
-                tx,
-                client_id=exchange.client_id,
-                client_secret=exchange.client_secret,
-                grant_type=GrantType.AUTHORIZATION_CODE,
-            )
-            outcome = await _redeem(rt, tx, application, exchange, info)
-    except TwofoldError:
-        await count_endpoint_failure(rt, info)
-        raise
-    if isinstance(outcome, Refusal):
-        await count_endpoint_failure(rt, info)
-        raise outcome.as_error()
+    outcome = await run_exchange(
+        rt,
+        info,
+        client_id=exchange.client_id,
+        client_secret=exchange.client_secret,
+        grant_type=GrantType.AUTHORIZATION_CODE,
+        step=lambda tx, application: _redeem(rt, tx, application, exchange, info),
+    )
     code = outcome.code
     # Signed after the commit: no tokens for a redemption that did not persist.
     return mint(

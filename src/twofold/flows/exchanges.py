@@ -4,13 +4,14 @@ bucket, and minting a refresh token into a grant (ADR 006)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from twofold.audit import events
 from twofold.domain import Application, RefreshToken
 from twofold.errors import InvalidGrantError, TwofoldError
+from twofold.flows.clients import authenticate_client
 from twofold.flows.grants import GrantType
 from twofold.flows.login import ip_key
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -100,6 +101,37 @@ async def revoke_on_reuse(
         ).entry()
     )
     return refusal
+
+
+Outcome = TypeVar("Outcome")
+
+
+async def run_exchange(
+    rt: Runtime,
+    info: RequestInfo,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    grant_type: GrantType,
+    step: Callable[[Tx, Application], Awaitable[Outcome | Refusal]],
+) -> Outcome:
+    """Authenticate the client and run one exchange in a transaction. A refusal commits (its
+    audit event, a revoked family) before it is raised; every failure charges the per-IP
+    bucket of the token endpoint."""
+    await check_endpoint_limit(rt, info)
+    try:
+        async with rt.store.transaction() as tx:
+            application = await authenticate_client(
+                tx, client_id=client_id, client_secret=client_secret, grant_type=grant_type
+            )
+            outcome = await step(tx, application)
+    except TwofoldError:
+        await count_endpoint_failure(rt, info)
+        raise
+    if isinstance(outcome, Refusal):
+        await count_endpoint_failure(rt, info)
+        raise outcome.as_error()
+    return outcome
 
 
 async def check_endpoint_limit(rt: Runtime, info: RequestInfo) -> None:

@@ -12,17 +12,15 @@ from dataclasses import dataclass
 
 from twofold.audit import events
 from twofold.domain import Application, Grant, RefreshToken, User
-from twofold.errors import InvalidRequestError, InvalidScopeError, TwofoldError
-from twofold.flows.clients import authenticate_client
+from twofold.errors import InvalidRequestError, InvalidScopeError
 from twofold.flows.exchanges import (
     REFRESH_TOKEN_REUSE,
     AuthFacts,
     Refusal,
-    check_endpoint_limit,
-    count_endpoint_failure,
     issue_refresh_token,
     refuse,
     revoke_on_reuse,
+    run_exchange,
 )
 from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -56,22 +54,14 @@ async def refresh_token_grant(
 ) -> TokenSet:
     if not exchange.refresh_token:
         raise InvalidRequestError("Missing required parameter: refresh_token")
-    await check_endpoint_limit(rt, info)
-    try:
-        async with rt.store.transaction() as tx:
-            application = await authenticate_client(
-                tx,
-                client_id=exchange.client_id,
-                client_secret=exchange.client_secret,
-                grant_type=GrantType.REFRESH_TOKEN,
-            )
-            outcome = await _rotate(rt, tx, application, exchange, info)
-    except TwofoldError:
-        await count_endpoint_failure(rt, info)
-        raise
-    if isinstance(outcome, Refusal):
-        await count_endpoint_failure(rt, info)
-        raise outcome.as_error()
+    outcome = await run_exchange(
+        rt,
+        info,
+        client_id=exchange.client_id,
+        client_secret=exchange.client_secret,
+        grant_type=GrantType.REFRESH_TOKEN,
+        step=lambda tx, application: _rotate(rt, tx, application, exchange, info),
+    )
     token = outcome.token
     # OIDC Core 12.2: the same subject, auth_time and amr as the original sign-in; no nonce.
     return mint(
