@@ -129,7 +129,8 @@ class AuthorizationRequestRepo:
             .values(failures=authorization_requests.c.failures + 1)
             .returning(authorization_requests.c.failures)
         )
-        return int(result.scalar_one())
+        # A sign-in finished or expired a moment ago has no row left to count on.
+        return int(result.scalar_one_or_none() or 0)
 
     async def delete(self, request_id: str) -> bool:
         result = await self._conn.execute(
