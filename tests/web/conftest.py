@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from tests.api.conftest import app, client, runtime, tenant  # noqa: F401 - shared fixtures
 from tests.builders import Person
@@ -57,6 +58,13 @@ async def a_web_app(rt: Runtime, *, public: bool = False) -> WebApp:
     async with rt.store.transaction() as tx:
         await tx.applications.add(application)
     return WebApp(application.client_id, secret)
+
+
+@pytest.fixture
+async def never(runtime: Runtime, tenant: None) -> None:  # noqa: F811 - the shared fixtures
+    """Tenant policy "never": the password alone finishes a sign-in."""
+    async with runtime.store.transaction() as tx:
+        await tx.tenant.put("mfa_policies", [])
 
 
 def pkce_pair() -> tuple[str, str]:

@@ -23,13 +23,6 @@ from twofold.store.tables import audit_events
 from twofold.web.browser import SESSION_COOKIE
 
 
-@pytest.fixture
-async def never(runtime: Runtime, tenant: None) -> None:
-    """Tenant policy "never": the password alone finishes a sign-in."""
-    async with runtime.store.transaction() as tx:
-        await tx.tenant.put("mfa_policies", [])
-
-
 async def test_unknown_client_is_shown_not_redirected(client: httpx.AsyncClient) -> None:
     response = await client.get(
         "/authorize",
