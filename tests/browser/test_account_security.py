@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Dialog, Locator, Page, expect
+from playwright.async_api import Dialog, Locator, Page, ViewportSize, expect
 
 from tests.browser.artifacts import Shots
 from tests.browser.server import LiveServer
@@ -17,6 +17,7 @@ from tests.builders import Person, a_user
 from twofold.flows.account import LastFactorError
 
 SECURITY = "/u/account/security"
+PHONE = ViewportSize(width=390, height=844)
 AUTHENTICATORS = "#authenticators tr[data-authenticator-id]:not(#recovery-code-row)"
 
 
@@ -127,3 +128,19 @@ async def test_my_mfa_settings_add_rename_and_remove_authenticators(
     assert len(confirmations) == 3
     await expect(page.locator("#setup-mfa-banner")).to_be_visible()
     await shot(page, "none left under policy never")
+
+
+async def test_my_mfa_settings_fit_a_phone_screen(
+    live: LiveServer, page: Page, shot: Shots, always: None
+) -> None:
+    """On a phone the tables become one block per authenticator: no sideways scrolling."""
+    person: Person = await live.run(a_user)
+    await page.set_viewport_size(PHONE)
+    await sign_in_without_a_factor(page, shot, live, person)
+    await add_the_first(page, shot, live)
+    await add_authenticator(page, shot, live, "#add-authenticator")
+    await expect(page.locator(AUTHENTICATORS)).to_have_count(2)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    await expect(page.locator(f"{AUTHENTICATORS} .last-used").first).to_be_visible()
+    await shot(page, "settings on a phone")
