@@ -11,6 +11,7 @@ from examples.stepup_app import AppSettings, create_app
 from fastapi import FastAPI
 
 from tests.api.conftest import app, runtime
+from tests.builders import an_ip
 from twofold.clock import FrozenClock
 from twofold.flows.clients import create_application
 from twofold.flows.runtime import Runtime
@@ -42,7 +43,9 @@ async def site_settings(runtime: Runtime) -> AppSettings:
 async def site(
     app: FastAPI, site_settings: AppSettings, clock: FrozenClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as twofold:
+    # Its own address: the token endpoint's per-IP bucket is shared by every test on 127.0.0.1.
+    twofold_transport = httpx.ASGITransport(app=app, client=(an_ip(), 40000))
+    async with httpx.AsyncClient(transport=twofold_transport) as twofold:
         example = create_app(site_settings, http=twofold, clock=lambda: clock.now().timestamp())
         transport = httpx.ASGITransport(app=example)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:

@@ -16,7 +16,7 @@ from examples.stepup_app.settings import AppSettings
 from fastapi import FastAPI
 
 from tests.api.conftest import tenant
-from tests.builders import Person, a_user
+from tests.builders import Person, a_user, an_ip
 from twofold.flows.runtime import Runtime
 from twofold.sdk import MULTI_FACTOR_ACR
 
@@ -28,7 +28,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 async def browser(app: FastAPI, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """The user's browser as Twofold sees it: its own cookie jar, on Twofold's origin."""
-    transport = httpx.ASGITransport(app=app, client=("10.20.30.40", 50000))
+    transport = httpx.ASGITransport(app=app, client=(an_ip(), 50000))
     async with httpx.AsyncClient(transport=transport, base_url=runtime.settings.issuer) as http:
         yield http
 

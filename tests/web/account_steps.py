@@ -22,7 +22,7 @@ from twofold.web.browser import SESSION_COOKIE, csrf_token
 
 ACCOUNT = "/u/account/security"
 _ROW = re.compile(r'<tr data-(authenticator|remembered)-id="([^"]+)"[^>]*>(.*?)</tr>', re.S)
-_CELL = re.compile(r'<td class="([a-z-]+)">(.*?)</td>', re.S)
+_CELL = re.compile(r'<td class="([a-z-]+)"[^>]*>(.*?)</td>', re.S)
 
 
 @dataclass(frozen=True, slots=True)
