@@ -231,7 +231,7 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """What an audit event says, before the store chains it (see audit/events.py)."""
+    """What an audit event says, before the store chains it (see audit/events/)."""
 
     type: str
     """Auth0 log type code where one exists (`gd_auth_succeed`, ...)."""

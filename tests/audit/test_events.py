@@ -1,4 +1,4 @@
-"""audit/events.py: every event's Auth0 type code and outcome, and no secret-shaped field."""
+"""audit/events/: every event's Auth0 type code and outcome, and no secret-shaped field."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import pytest
 
 from twofold.audit import events
 from twofold.audit.events import AuditEvent
+from twofold.audit.events import admin as events_admin
+from twofold.audit.events import login as events_login
+from twofold.audit.events import mfa as events_mfa
+from twofold.audit.events import oidc as events_oidc
 
 REQUEST = {"user_id": "auth0|1", "client_id": "c1", "ip": "10.0.0.1", "user_agent": "ua"}
 ADMIN = {"user_id": "auth0|1", "actor": "m2m@clients"}
@@ -147,11 +151,13 @@ IDS = [f"{type(event).__name__}-{code}" for event, code, _ in CASES]
 
 
 def test_every_event_class_is_listed_and_covered() -> None:
+    modules = (events_admin, events_login, events_mfa, events_oidc)
     declared: set[object] = {
         value
-        for name, value in vars(events).items()
+        for module in modules
+        for name, value in vars(module).items()
         if isinstance(value, type)
-        and value.__module__ == events.__name__
+        and value.__module__ == module.__name__
         and dataclasses.is_dataclass(value)
         and not name.startswith("_")
     }

@@ -1,0 +1,142 @@
+"""Every audit event Twofold writes: one frozen dataclass each, turned into an AuditEntry.
+
+One module per area (login, mfa, admin, oidc); this package names them all, so callers
+write `events.LoginSucceeded(...)` wherever the class lives.
+
+Type codes are Auth0's log event codes wherever one exists (docs/audit.md has the table), so
+SIEM rules written for Auth0 logs keep working. No event has a field for a secret: codes,
+passwords, tokens and recovery codes never reach the audit log.
+"""
+
+from __future__ import annotations
+
+from twofold.audit.events.admin import (
+    ApplicationCreated,
+    ApplicationDeleted,
+    ApplicationSecretRotated,
+    ApplicationUpdated,
+    KeyRotation,
+    MfaReset,
+    RecoveryCodeRegenerated,
+    RememberBrowserInvalidated,
+    TenantUpdate,
+    TokenExchange,
+    UserBlockRemoved,
+    UserCreated,
+)
+from twofold.audit.events.base import AuditEvent, Outcome
+from twofold.audit.events.login import (
+    BrowserForgotten,
+    BrowserRemembered,
+    FirstFactorBlocked,
+    LoginFailed,
+    LoginSucceeded,
+    LogoutSucceeded,
+    MfaRequired,
+)
+from twofold.audit.events.mfa import (
+    AuthenticatorRenamed,
+    EnrolmentCompleted,
+    EnrolmentStarted,
+    MfaFailed,
+    MfaStarted,
+    MfaSucceeded,
+    MfaTokenExhausted,
+    OtpRateLimitExceeded,
+    RecoveryFailed,
+    RecoveryRateLimitExceeded,
+    RecoverySucceeded,
+    Unenrolled,
+)
+from twofold.audit.events.oidc import (
+    CodeExchanged,
+    CodeExchangeFailed,
+    CodeReused,
+    RefreshExchanged,
+    RefreshExchangeFailed,
+    RefreshReused,
+)
+
+EVENTS: tuple[type[AuditEvent], ...] = (
+    LoginSucceeded,
+    LoginFailed,
+    FirstFactorBlocked,
+    MfaRequired,
+    MfaStarted,
+    MfaSucceeded,
+    MfaFailed,
+    RecoverySucceeded,
+    RecoveryFailed,
+    MfaTokenExhausted,
+    OtpRateLimitExceeded,
+    RecoveryRateLimitExceeded,
+    EnrolmentStarted,
+    EnrolmentCompleted,
+    Unenrolled,
+    AuthenticatorRenamed,
+    UserCreated,
+    MfaReset,
+    RecoveryCodeRegenerated,
+    UserBlockRemoved,
+    RememberBrowserInvalidated,
+    ApplicationCreated,
+    ApplicationUpdated,
+    ApplicationDeleted,
+    ApplicationSecretRotated,
+    KeyRotation,
+    TenantUpdate,
+    TokenExchange,
+    LogoutSucceeded,
+    BrowserRemembered,
+    BrowserForgotten,
+    CodeExchanged,
+    CodeExchangeFailed,
+    CodeReused,
+    RefreshExchanged,
+    RefreshExchangeFailed,
+    RefreshReused,
+)
+"""Every event class, explicitly (the docs table and the tests walk this)."""
+
+__all__ = [
+    "EVENTS",
+    "ApplicationCreated",
+    "ApplicationDeleted",
+    "ApplicationSecretRotated",
+    "ApplicationUpdated",
+    "AuditEvent",
+    "AuthenticatorRenamed",
+    "BrowserForgotten",
+    "BrowserRemembered",
+    "CodeExchangeFailed",
+    "CodeExchanged",
+    "CodeReused",
+    "EnrolmentCompleted",
+    "EnrolmentStarted",
+    "FirstFactorBlocked",
+    "KeyRotation",
+    "LoginFailed",
+    "LoginSucceeded",
+    "LogoutSucceeded",
+    "MfaFailed",
+    "MfaRequired",
+    "MfaReset",
+    "MfaStarted",
+    "MfaSucceeded",
+    "MfaTokenExhausted",
+    "OtpRateLimitExceeded",
+    "Outcome",
+    "RecoveryCodeRegenerated",
+    "RecoveryFailed",
+    "RecoveryRateLimitExceeded",
+    "RecoverySucceeded",
+    "RefreshExchangeFailed",
+    "RefreshExchanged",
+    "RefreshReused",
+    "RememberBrowserInvalidated",
+    "TenantUpdate",
+    "TokenExchange",
+    "Unenrolled",
+    "UserBlockRemoved",
+    "UserCreated",
+]
