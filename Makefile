@@ -9,6 +9,7 @@ SERVICES_ENV := $(VENV)/services.env
 LEGS ?= sqlite postgresql
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+BENCH ?= mfa_otp
 LINT_PATHS := src tests $(wildcard bench) $(wildcard examples)
 
 SHELL := /bin/bash
@@ -26,7 +27,8 @@ help:
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make services   report (and start/install, if allowed) PostgreSQL, Redis, Chromium"
 	@echo "make migration m=\"add x\"   write the next Alembic revision (autogenerate)"
-	@echo "make bench      the MFA step under load, SQLite then PostgreSQL (BENCH_ARGS=\"...\")"
+	@echo "make bench      the MFA step under load, SQLite then PostgreSQL (BENCH_ARGS=\"...\");"
+	@echo "                BENCH=oidc_code: the code and refresh grants and silent SSO instead"
 	@echo "make clean      remove caches and build output (keeps .venv and var/)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -97,7 +99,7 @@ test: lint services
 	exit $$failed
 
 bench: $(STAMP)
-	$(BIN)/python bench/mfa_otp.py $(BENCH_ARGS)
+	$(BIN)/python bench/$(BENCH).py $(BENCH_ARGS)
 
 migration: $(STAMP)
 	@if [[ -z "$(m)" ]]; then echo 'usage: make migration m="what it changes"'; exit 2; fi

@@ -17,9 +17,9 @@ import math
 import struct
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
@@ -43,6 +43,11 @@ class Connection:
 
     async def send(self, request: bytes) -> tuple[int, bytes]:
         """Write a complete request; return the status and body of its response."""
+        status, _, body = await self.exchange(request)
+        return status, body
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes, bytes]:
+        """Like `send`, with the response's header block too (for a redirect's Location)."""
         self._writer.write(request)
         head = await self._reader.readuntil(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 "):
@@ -50,7 +55,7 @@ class Connection:
         status = int(head[9:12])
         length = _content_length(head)
         body = await self._reader.readexactly(length) if length else b""
-        return status, body
+        return status, head, body
 
     async def close(self) -> None:
         self._writer.close()
@@ -74,6 +79,23 @@ def post(host: str, path: str, body: bytes, *, content_type: str) -> bytes:
         f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode("ascii") + body
+
+
+def get(host: str, target: str, *, cookie: str | None = None) -> bytes:
+    """The bytes of one GET request; `target` is the path with its query string."""
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
+    head = f"GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: twofold-bench\r\n{extra}\r\n"
+    return head.encode("ascii")
+
+
+def header(head: bytes, name: bytes) -> bytes | None:
+    """The value of the first header called `name` (lower case) in a response head."""
+    lowered = head.lower()
+    at = lowered.find(b"\r\n" + name + b":")
+    if at < 0:
+        return None
+    start = at + len(name) + 3
+    return head[start : head.index(b"\r\n", start)].strip()
 
 
 def form_post(host: str, path: str, fields: dict[str, str]) -> bytes:
@@ -159,6 +181,10 @@ class Watch(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    def summary(self, steps: int) -> str:
+        """One line on what the window cost per successful step."""
+        ...
 
 
 GRACE = 5.0
@@ -250,3 +276,54 @@ async def _settle(tasks: Sequence[asyncio.Future[None]], tally: Tally) -> None:
 
 def summarise(results: Sequence[Result]) -> str:
     return "\n".join(result.line() for result in results)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One measured window: a job at one concurrency."""
+
+    label: str
+    job: Job
+    concurrency: int
+    duration: float
+
+
+async def drive_runs(
+    host: str,
+    port: int,
+    runs: Sequence[Run],
+    *,
+    warmup: float,
+    watch: Callable[[], Watch] | None = None,
+) -> list[Result]:
+    """Each run in turn, printing its line (and its watch's summary) as it ends."""
+    results = []
+    for run in runs:
+        watcher = watch() if watch is not None else None
+        result = await drive(
+            host,
+            port,
+            run.job,
+            label=run.label,
+            concurrency=run.concurrency,
+            duration=run.duration,
+            warmup=warmup,
+            watch=watcher,
+        )
+        print(result.line(), flush=True)
+        if watcher is not None:
+            print(watcher.summary(result.tally.ok), flush=True)
+        results.append(result)
+    return results
+
+
+T = TypeVar("T")
+
+
+def run_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run the generator on uvloop when it is installed: less CPU taken from the server."""
+    try:
+        import uvloop  # noqa: PLC0415 - optional: a lighter event loop for the generator
+    except ImportError:
+        return asyncio.run(work)
+    return uvloop.run(work)

@@ -16,24 +16,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
+import functools
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpload
 from cpuwatch import CpuWatch
-from httpload import MFA_OTP, Connection, Job, Result, drive, error_code, form_post, post
+from httpload import (
+    MFA_OTP,
+    Connection,
+    Job,
+    Result,
+    Run,
+    drive_runs,
+    error_code,
+    form_post,
+    post,
+    run_loop,
+)
 from seeding import PASSWORD, Seeded, Step, seed
-from servers import HOST, init, postgres_database, server_env, serving
+from servers import HOST, leg, run_legs, serving
 from twofold.config import Settings
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -148,64 +155,36 @@ async def measure(
     password: bool = True,
 ) -> list[Result]:
     pool = prepare_steps(seeded.steps, host)
-    runs = [(f"{label}: mfa step", step_job(pool), c, plan.duration) for c in plan.concurrency]
+    runs = [Run(f"{label}: mfa step", step_job(pool), c, plan.duration) for c in plan.concurrency]
     if password and plan.password_duration > 0 and seeded.steps:
         job = password_job(host, seeded.steps[0], seeded.emails[:256])
         runs.append(
-            (f"{label}: password grant", job, plan.password_concurrency, plan.password_duration)
+            Run(f"{label}: password grant", job, plan.password_concurrency, plan.password_duration)
         )
-    results = []
-    for name, job, concurrency, duration in runs:
-        watch = CpuWatch(server_pid)
-        result = await drive(
-            host,
-            port,
-            job,
-            label=name,
-            concurrency=concurrency,
-            duration=duration,
-            warmup=plan.warmup,
-            watch=watch,
-        )
-        print(result.line(), flush=True)
-        print(watch.summary(result.tally.ok), flush=True)
-        results.append(result)
-    return results
+    watch = functools.partial(CpuWatch, server_pid)
+    return await drive_runs(host, port, runs, warmup=plan.warmup, watch=watch)
 
 
 # Servers ------------------------------------------------------------------------------------
 
 
-def run_leg(database: str, args: argparse.Namespace, plan: Plan, work: Path) -> list[Result]:
-    data_dir = work / database
-    with contextlib.ExitStack() as stack:
-        url = None
-        if database == "postgresql":
-            url = stack.enter_context(postgres_database(args.postgres_url))
-        env = server_env(data_dir, url, args)
-        log = stack.enter_context((work / f"{database}.log").open("wb"))
-        init(env, log)
-        settings = Settings(data_dir=data_dir, database_url=url, redis_url=args.redis_url)
+def run_leg(database: str, work: Path, *, args: argparse.Namespace, plan: Plan) -> list[Result]:
+    with leg(database, args, work) as ready:
+        settings = Settings(
+            data_dir=ready.data_dir, database_url=ready.database_url, redis_url=args.redis_url
+        )
         count = args.users or _pool_size(plan, args.max_rate)
         began = time.perf_counter()
         seeded = asyncio.run(seed(settings, count=count, scope=args.scope, ttl=args.ttl))
         print(
             f"{database}: seeded {count} users in {time.perf_counter() - began:.1f} s", flush=True
         )
-        port, pid = stack.enter_context(serving(env, workers=args.workers, log=log))
-        return _run_loop(measure(HOST, port, seeded, plan, label=database, server_pid=pid))
+        with serving(ready.env, workers=args.workers, log=ready.log) as (port, pid):
+            return run_loop(measure(HOST, port, seeded, plan, label=database, server_pid=pid))
 
 
 def _pool_size(plan: Plan, max_rate: int) -> int:
     return int(max_rate * (plan.duration + plan.warmup) * len(plan.concurrency))
-
-
-def _run_loop(work: Coroutine[Any, Any, list[Result]]) -> list[Result]:
-    try:
-        import uvloop  # noqa: PLC0415 - optional: a lighter event loop for the generator
-    except ImportError:
-        return asyncio.run(work)
-    return uvloop.run(work)
 
 
 # Commands -----------------------------------------------------------------------------------
@@ -219,19 +198,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         password_concurrency=args.password_concurrency,
         password_duration=args.password_duration,
     )
-    print(_machine(args.workers), flush=True)
-    results: list[Result] = []
-    work = Path(tempfile.mkdtemp(prefix="twofold-bench-"))
-    try:
-        for database in args.databases.split(","):
-            results += run_leg(database, args, plan, work)
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"kept {work}")
-    print("\n== summary ==")
-    print(httpload.summarise(results))
+    run_legs(args, functools.partial(run_leg, args=args, plan=plan))
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
@@ -264,20 +231,7 @@ def cmd_drive(args: argparse.Namespace) -> None:
         server_pid=args.server_pid,
         password=False,
     )
-    _run_loop(measured)
-
-
-def _machine(workers: int | None) -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"machine: {os.cpu_count()} cores, {cpu}; Python {sys.version.split()[0]}; "
-        f"server workers: {workers if workers is not None else 'twofold serve default'}"
-    )
+    run_loop(measured)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

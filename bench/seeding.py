@@ -72,11 +72,11 @@ async def seed(settings: Settings, *, count: int, scope: str, ttl: int) -> Seede
             for _ in range(min(BATCH, count - start)):
                 user_id = tokens.new_user_id()
                 email = f"bench-{secrets.token_hex(8)}@example.com"
-                rows["u"].append(_user_row(user_id, email, password_hash, now))
+                rows["u"].append(user_row(user_id, email, password_hash, now))
                 secret = secrets.token_bytes(20)
                 authenticator_id = tokens.new_authenticator_id("totp")
                 sealed, key_id = seal(rt, authenticator_id, secret)
-                rows["a"].append(_authenticator_row(authenticator_id, user_id, sealed, key_id, now))
+                rows["a"].append(authenticator_row(authenticator_id, user_id, sealed, key_id, now))
                 token = tokens.new_token()
                 rows["t"].append(
                     _transaction_row(
@@ -107,7 +107,7 @@ async def seed(settings: Settings, *, count: int, scope: str, ttl: int) -> Seede
         await close_runtime(rt)
 
 
-def _user_row(user_id: str, email: str, password_hash: str, now: dt.datetime) -> dict[str, Any]:
+def user_row(user_id: str, email: str, password_hash: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "id": user_id,
         "email": email,
@@ -124,7 +124,7 @@ def _user_row(user_id: str, email: str, password_hash: str, now: dt.datetime) ->
     }
 
 
-def _authenticator_row(
+def authenticator_row(
     authenticator_id: str, user_id: str, sealed: bytes, key_id: str, now: dt.datetime
 ) -> dict[str, Any]:
     return {

@@ -1,4 +1,5 @@
-"""Starting `twofold serve` and a scratch PostgreSQL database for the benchmark (bench layer)."""
+"""Starting `twofold serve` and a scratch PostgreSQL database for the benchmarks, one leg per
+database (bench layer)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import asyncpg
 
-from httpload import Connection
+from httpload import Connection, Result, summarise
 
 HOST = "127.0.0.1"
 
@@ -119,3 +122,63 @@ def postgres_database(admin_url: str) -> Iterator[str]:
         yield admin_url.rpartition("/")[0] + "/" + name
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# One leg per database ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """An initialised data dir (and scratch database) for one leg, before its server starts."""
+
+    database: str
+    data_dir: Path
+    database_url: str | None
+    env: dict[str, str]
+    log: IO[bytes]
+
+
+@contextlib.contextmanager
+def leg(database: str, args: argparse.Namespace, work: Path) -> Iterator[Leg]:
+    """`twofold init` on a fresh data dir under `work`, on a new PostgreSQL database when
+    `database` says so (dropped when the block ends); the server's log goes to `work`."""
+    data_dir = work / database
+    with contextlib.ExitStack() as stack:
+        url = None
+        if database == "postgresql":
+            url = stack.enter_context(postgres_database(args.postgres_url))
+        env = server_env(data_dir, url, args)
+        log = stack.enter_context((work / f"{database}.log").open("wb"))
+        init(env, log)
+        yield Leg(database=database, data_dir=data_dir, database_url=url, env=env, log=log)
+
+
+def run_legs(args: argparse.Namespace, run_leg: Callable[[str, Path], list[Result]]) -> None:
+    """`run_leg(database, work dir)` for each of `--databases`, then the summary; the work
+    dir is removed at the end unless `--keep`."""
+    print(machine(args.workers), flush=True)
+    results: list[Result] = []
+    work = Path(tempfile.mkdtemp(prefix="twofold-bench-"))
+    try:
+        for database in args.databases.split(","):
+            results += run_leg(database, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept {work}")
+    print("\n== summary ==")
+    print(summarise(results))
+
+
+def machine(workers: int | None) -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"machine: {os.cpu_count()} cores, {cpu}; Python {sys.version.split()[0]}; "
+        f"server workers: {workers if workers is not None else 'twofold serve default'}"
+    )
