@@ -19,7 +19,7 @@ from tests.web.conftest import (
 )
 from twofold.clock import FrozenClock
 from twofold.flows.runtime import Runtime
-from twofold.store.tables import audit_events
+from twofold.store.tables import audit_events, authorization_requests
 from twofold.web.browser import SESSION_COOKIE
 
 
@@ -248,3 +248,18 @@ async def test_logout_ends_the_session_and_returns_only_to_allowed_urls(
             select(audit_events.c.type).where(audit_events.c.user_id == person.user_id)
         )
         assert "slo" in {row.type for row in rows}
+
+
+async def test_a_signed_in_browser_gets_its_code_without_a_stored_request(
+    client: httpx.AsyncClient, runtime: Runtime, never: None
+) -> None:
+    web = await a_web_app(runtime)
+    person = await a_user(runtime)
+    await submit_login(client, location(await authorize(client, web)), person)
+    async with runtime.store.read() as tx:
+        before = len((await tx.conn.execute(select(authorization_requests.c.id))).all())
+    again = await authorize(client, web)
+    assert "code" in query_of(location(again))
+    async with runtime.store.read() as tx:
+        after = len((await tx.conn.execute(select(authorization_requests.c.id))).all())
+    assert after == before

@@ -145,12 +145,13 @@ def validated(rt: Runtime, params: AuthorizeParams, application: Application) ->
     }
 
 
-async def begin(
+def prepare(
     rt: Runtime, current: OpenSession, *, client_id: ClientId | None, params: JsonObject
 ) -> AuthorizationRequest:
-    """Keep the validated request, bound to this browser's session."""
+    """The validated request, bound to this browser's session; not stored yet: a browser
+    that needs no page (already signed in) gets its code without it ever being written."""
     now = rt.clock.now()
-    request = AuthorizationRequest(
+    return AuthorizationRequest(
         id="req_" + tokens.new_token()[:32],
         session_id=current.session.id,
         client_id=client_id,
@@ -158,8 +159,20 @@ async def begin(
         created_at=now,
         expires_at=now + dt.timedelta(seconds=rt.settings.oidc.login_ttl),
     )
+
+
+async def save(rt: Runtime, request: AuthorizationRequest) -> None:
+    """Keep the request while the user is on the hosted pages (they address it by id)."""
     async with rt.store.transaction() as tx:
         await tx.authorizations.add(request)
+
+
+async def begin(
+    rt: Runtime, current: OpenSession, *, client_id: ClientId | None, params: JsonObject
+) -> AuthorizationRequest:
+    """`prepare` and `save`: for a sign-in that will show pages."""
+    request = prepare(rt, current, client_id=client_id, params=params)
+    await save(rt, request)
     return request
 
 
@@ -214,17 +227,23 @@ async def password_done(rt: Runtime, request: AuthorizationRequest) -> Authoriza
 
 
 async def finish(
-    rt: Runtime, request: AuthorizationRequest, current: OpenSession, info: RequestInfo
+    rt: Runtime,
+    request: AuthorizationRequest,
+    current: OpenSession,
+    info: RequestInfo,
+    *,
+    saved: bool = True,
 ) -> str:
     """Issue the code and return where the browser goes next (the client's callback, or the
-    account page for an account sign-in). The request is spent either way."""
+    account page for an account sign-in). A saved request is spent either way: deleting it
+    is what makes a double submit issue one code only."""
     session = current.session
     if session.user_id is None:
         raise SignInExpiredError
     proof = proof_of(session)
     params = request.params
     async with rt.store.transaction() as tx:
-        if not await tx.authorizations.delete(request.id):
+        if saved and not await tx.authorizations.delete(request.id):
             raise SignInExpiredError
         if request.client_id is None:
             return str(params.get("return_to") or "/u/account/security")

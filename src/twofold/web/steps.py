@@ -70,16 +70,23 @@ async def advance(
     current: OpenSession,
     auth_request: AuthorizationRequest,
     info: RequestInfo,
+    *,
+    saved: bool = True,
 ) -> Response:
-    """Redirect to the next step's page, or finish the sign-in; sets the session cookie."""
+    """Redirect to the next step's page, or finish the sign-in; sets the session cookie.
+
+    An unsaved request (`authorize.prepare`) is stored only when a page must be shown.
+    """
     step = await current_step(rt, request, current, auth_request)
     if step == Step.DONE:
-        location = await authorize.finish(rt, auth_request, current, info)
+        location = await authorize.finish(rt, auth_request, current, info, saved=saved)
         response: Response = redirect(location)
     elif auth_request.params.get("prompt_none"):
         code = "login_required" if step == Step.LOGIN else "interaction_required"
         response = redirect(authorize.login_required(rt, auth_request, code))
     else:
+        if not saved:
+            await authorize.save(rt, auth_request)
         response = redirect(step_url(step, auth_request))
     set_session_cookie(response, rt, current)
     return response

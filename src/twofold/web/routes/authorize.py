@@ -45,8 +45,8 @@ async def authorize_endpoint(
     kept = authorize.validated(rt, params, application)
     if current is None:
         current = await start_session(rt, info)
-    auth_request = await authorize.begin(rt, current, client_id=application.client_id, params=kept)
-    return await advance(rt, request, current, auth_request, info)
+    auth_request = authorize.prepare(rt, current, client_id=application.client_id, params=kept)
+    return await advance(rt, request, current, auth_request, info, saved=False)
 
 
 @router.get("/u/continue")
