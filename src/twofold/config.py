@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +52,65 @@ class LimitSettings(BaseModel):
     """Per (user, IP): blocks until an admin unblocks or the password changes."""
     token_endpoint_per_ip: Bucket = Bucket(burst=300, refill_seconds=0.1)
     """Every `/oauth/token` failure from one IP (guessing across users and tokens)."""
+
+
+class SendLimits(BaseModel):
+    """How often codes may go out by SMS or voice: every send is charged, delivered or not.
+
+    Every field has a default, so one variable (`TWOFOLD_OOB__SMS__TENANT_PER_HOUR`) can
+    change one limit; a bucket is still set whole (`__BURST` and `__REFILL_SECONDS`)."""
+
+    per_user: Bucket = Bucket(burst=10, refill_seconds=3600)
+    """One user, whatever the destination (one account pumping many premium numbers)."""
+    per_destination: Bucket = Bucket(burst=10, refill_seconds=3600)
+    """One phone number or address, whichever user asks (many accounts bombing one victim)."""
+    tenant_per_hour: int = Field(default=1000, ge=1, le=1_000_000)
+    """The whole tenant: this many at once, refilling at this many per hour."""
+
+    @property
+    def tenant(self) -> Bucket:
+        return Bucket(burst=self.tenant_per_hour, refill_seconds=3600 / self.tenant_per_hour)
+
+
+class EmailSendLimits(SendLimits):
+    """Email is cheap to send and a common bombing tool: a larger burst, a faster refill."""
+
+    per_user: Bucket = Bucket(burst=20, refill_seconds=60)
+    per_destination: Bucket = Bucket(burst=20, refill_seconds=60)
+    tenant_per_hour: int = Field(default=10000, ge=1, le=1_000_000)
+
+
+def _country_list(value: list[str]) -> list[str]:
+    codes = [code.strip().upper() for code in value]
+    bad = [code for code in codes if len(code) != 2 or not (code.isascii() and code.isalpha())]
+    if bad:
+        raise ValueError(f"countries are ISO 3166-1 alpha-2 codes such as US or FR, not {bad}")
+    return codes
+
+
+class OobSettings(BaseModel):
+    """Out-of-band codes (SMS, voice call, email) and the abuse limits on sending them.
+
+    Per-user defaults are Auth0's documented ones (docs/decisions/007)."""
+
+    code_ttl: int = Field(default=300, ge=30, le=3600)
+    """Seconds a sent code stays valid."""
+    max_failures: int = Field(default=5, ge=1, le=10)
+    """Wrong answers that kill a code (a resend issues a fresh one)."""
+    default_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """Region assumed for numbers typed without `+country`; None = the `+` is required."""
+    sms: SendLimits = SendLimits()
+    voice: SendLimits = SendLimits()
+    email: EmailSendLimits = EmailSendLimits()
+    countries_allowed: list[str] = Field(default_factory=list)
+    """SMS and voice only to these regions (ISO 3166-1 alpha-2); empty = every region."""
+    countries_denied: list[str] = Field(default_factory=list)
+    """Never SMS or call these regions; wins over `countries_allowed`."""
+
+    @field_validator("countries_allowed", "countries_denied")
+    @classmethod
+    def _iso_regions(cls, value: list[str]) -> list[str]:
+        return _country_list(value)
 
 
 class TokenSettings(BaseModel):
@@ -107,6 +167,131 @@ class PasswordSettings(BaseModel):
     parallelism: int = Field(default=4, ge=1)
 
 
+def _provider_url(value: str) -> str:
+    """Credentials and codes travel in these requests: https, or plain http to this machine."""
+    parts = urlsplit(value)
+    if not value or (parts.scheme == "https" and parts.hostname):
+        return value
+    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return value
+    raise ValueError("must be an https URL (plain http only to 127.0.0.1 or localhost)")
+
+
+class TwilioSettings(BaseModel):
+    """Twilio's REST API, shared by SMS and voice: one account, one sending number."""
+
+    account_sid: str = ""
+    auth_token: SecretStr = SecretStr("")
+    from_number: str = ""
+    """The sending number in E.164 (`+15005550006`)."""
+    base_url: str = "https://api.twilio.com"
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure(cls, value: str) -> str:
+        return _provider_url(value)
+
+
+class WebhookSettings(BaseModel):
+    """Any SMS gateway that accepts a signed JSON POST (docs/channels.md)."""
+
+    url: str = ""
+    secret: SecretStr = SecretStr("")
+    """Key of the HMAC-SHA256 signature; at least 32 characters."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("url")
+    @classmethod
+    def _secure(cls, value: str) -> str:
+        return _provider_url(value)
+
+    @field_validator("secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if 0 < len(value.get_secret_value()) < 32:
+            raise ValueError("the webhook secret must have at least 32 characters")
+        return value
+
+
+SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
+
+
+class SmtpSettings(BaseModel):
+    host: str = ""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """None = the usual port of `security`: 465 (tls), 587 (starttls), 25 (none)."""
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    ca_file: Path | None = None
+    """PEM bundle to trust instead of the system's (a private relay's own CA)."""
+
+    @model_validator(mode="after")
+    def _credentials_only_over_tls(self) -> SmtpSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("SMTP username and password go together")
+        if self.username is not None and self.security == "none":
+            raise ValueError("SMTP credentials are sent only over tls or starttls")
+        return self
+
+    @property
+    def resolved_port(self) -> int:
+        return self.port or SMTP_PORTS[self.security]
+
+
+class SmsChannelSettings(BaseModel):
+    provider: Literal["console", "twilio", "webhook"] = "console"
+
+
+class VoiceChannelSettings(BaseModel):
+    provider: Literal["console", "twilio"] = "console"
+
+
+class EmailChannelSettings(BaseModel):
+    provider: Literal["console", "smtp"] = "console"
+    from_address: str = ""
+    """`From:` of code mails, e.g. `Example <no-reply@example.com>` (required for smtp)."""
+
+
+class ChannelSettings(BaseModel):
+    """How codes leave Twofold (docs/channels.md). Console providers write to an outbox file."""
+
+    sms: SmsChannelSettings = SmsChannelSettings()
+    voice: VoiceChannelSettings = VoiceChannelSettings()
+    email: EmailChannelSettings = EmailChannelSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    retry_attempts: int = Field(default=3, ge=1, le=5)
+    retry_backoff: float = Field(default=0.2, ge=0, le=2)
+    """Seconds before the second attempt, doubling after (each wait at most 2 s)."""
+    template_dir: Path | None = None
+    """Operator templates (`<locale>/sms.txt`...) that override the built-in ones."""
+    allow_outbox: bool = False
+    """Allow console providers (codes in a file) even when the issuer is https."""
+
+    @model_validator(mode="after")
+    def _providers_complete(self) -> ChannelSettings:
+        chosen = {self.sms.provider, self.voice.provider, self.email.provider}
+        required = {
+            "twilio.account_sid": ("twilio", self.twilio.account_sid),
+            "twilio.auth_token": ("twilio", self.twilio.auth_token.get_secret_value()),
+            "twilio.from_number": ("twilio", self.twilio.from_number),
+            "webhook.url": ("webhook", self.webhook.url),
+            "webhook.secret": ("webhook", self.webhook.secret.get_secret_value()),
+            "smtp.host": ("smtp", self.smtp.host),
+            "email.from_address": ("smtp", self.email.from_address),
+        }
+        missing = [
+            name for name, (provider, value) in required.items() if provider in chosen and not value
+        ]
+        if missing:
+            raise ValueError(f"the chosen providers need {', '.join(missing)}")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TWOFOLD_", env_nested_delimiter="__", extra="ignore"
@@ -130,6 +315,8 @@ class Settings(BaseSettings):
     oidc: OidcSettings = OidcSettings()
     sessions: SessionSettings = SessionSettings()
     branding: BrandingSettings = BrandingSettings()
+    oob: OobSettings = OobSettings()
+    channels: ChannelSettings = ChannelSettings()
 
     @field_validator("issuer")
     @classmethod

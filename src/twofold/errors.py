@@ -7,18 +7,24 @@ TwofoldError
  |    +-- MalformedMfaTokenError
  |    +-- InvalidOtpError
  |    +-- InvalidRecoveryCodeError
+ |    +-- InvalidBindingCodeError   (a wrong out-of-band code: count it as a failure)
+ |    +-- OobCodeUsedError, OobCodeSupersededError, TooManyOobFailuresError
  +-- ExpiredTokenError          expired_token
+ |    +-- OobCodeExpiredError
  +-- InvalidScopeError          invalid_scope (wider than what was granted)
  +-- UnsupportedGrantTypeError  unsupported_grant_type
  +-- UnsupportedChallengeTypeError
  +-- AssociationRequiredError   association_required
  +-- MfaRequiredError           mfa_required (carries the mfa_token)
  +-- AccessDeniedError          access_denied
+ |    +-- CountryNotAllowedError  sms_country_not_allowed (SMS and voice)
  +-- InvalidTokenError          invalid_token (bearer token missing or bad)
  +-- InsufficientScopeError     insufficient_scope
  +-- NotFoundError              not_found (inexistent_user, inexistent_authenticator)
  +-- ConflictError              conflict
+ +-- InvalidPhoneNumberError    invalid_phone_number
  +-- TooManyAttemptsError       too_many_attempts (carries when to retry)
+      +-- TooManySendsError     too_many_sms / too_many_voice / too_many_email
 
 Transports map classes to HTTP status (api/errors.py), page messages or exit codes.
 Messages never contain a secret, a code or a token.
@@ -75,9 +81,33 @@ class InvalidCredentialsError(InvalidGrantError):
     description = "Wrong email or password."
 
 
+class InvalidBindingCodeError(InvalidGrantError):
+    """A wrong out-of-band code (SMS, voice, email): the one refusal that counts as a failure.
+
+    Its siblings below refuse a code whatever its value, so none of them is a guess."""
+
+    description = "Invalid binding_code."
+
+
+class OobCodeUsedError(InvalidGrantError):
+    description = "The code has already been used."
+
+
+class OobCodeSupersededError(InvalidGrantError):
+    description = "A newer code was sent: use that one."
+
+
+class TooManyOobFailuresError(InvalidGrantError):
+    description = "Too many wrong codes: ask for a new one."
+
+
 class ExpiredTokenError(TwofoldError):
     code = "expired_token"
     description = "mfa_token is expired"
+
+
+class OobCodeExpiredError(ExpiredTokenError):
+    description = "oob_code is expired"
 
 
 class InvalidScopeError(TwofoldError):
@@ -115,6 +145,15 @@ class AccessDeniedError(TwofoldError):
     description = "Access denied."
 
 
+class CountryNotAllowedError(AccessDeniedError):
+    """A refusal by policy, not a rate: retrying later would not help, so 403 rather than 429.
+
+    Guardian's code, also used for voice calls (Guardian has no voice-specific one)."""
+
+    code = "sms_country_not_allowed"
+    description = "Codes cannot be sent to phone numbers in this country."
+
+
 class InvalidTokenError(TwofoldError):
     code = "invalid_token"
     description = "The access token is missing, invalid or expired."
@@ -135,6 +174,11 @@ class ConflictError(TwofoldError):
     description = "The resource already exists."
 
 
+class InvalidPhoneNumberError(TwofoldError):
+    code = "invalid_phone_number"
+    description = "The phone number is invalid."
+
+
 class TooManyAttemptsError(TwofoldError):
     code = "too_many_attempts"
     description = "Too many attempts. Try again later."
@@ -142,3 +186,24 @@ class TooManyAttemptsError(TwofoldError):
     def __init__(self, description: str | None = None, *, retry_at: dt.datetime) -> None:
         super().__init__(description)
         self.retry_at = retry_at
+
+
+class TooManySendsError(TooManyAttemptsError):
+    """Too many codes sent out of band; the subclasses carry Guardian's per-medium codes."""
+
+    description = "Too many codes sent. Try again later."
+
+
+class TooManySmsError(TooManySendsError):
+    code = "too_many_sms"
+    description = "Too many SMS messages sent. Try again later."
+
+
+class TooManyVoiceError(TooManySendsError):
+    code = "too_many_voice"
+    description = "Too many voice calls made. Try again later."
+
+
+class TooManyEmailError(TooManySendsError):
+    code = "too_many_email"
+    description = "Too many emails sent. Try again later."

@@ -14,6 +14,7 @@ from twofold.audit.events import admin as events_admin
 from twofold.audit.events import login as events_login
 from twofold.audit.events import mfa as events_mfa
 from twofold.audit.events import oidc as events_oidc
+from twofold.audit.events import oob as events_oob
 
 REQUEST = {"user_id": "auth0|1", "client_id": "c1", "ip": "10.0.0.1", "user_agent": "ua"}
 ADMIN = {"user_id": "auth0|1", "actor": "m2m@clients"}
@@ -61,6 +62,82 @@ CASES: list[tuple[AuditEvent, str, str]] = [
     (
         events.RecoveryRateLimitExceeded(user_id="auth0|1", ip=None, user_agent=None),
         "gd_recovery_rate_limit_exceed",
+        "failure",
+    ),
+    (
+        events.OobCodeSent(
+            **REQUEST,
+            channel="sms",
+            authenticator_id="sms|dev_1",
+            to="+1 ••• ••• 2671",
+            country="US",
+            provider="twilio",
+            attempts=1,
+        ),
+        "gd_send_sms",
+        "success",
+    ),
+    (
+        events.OobCodeSent(
+            **REQUEST,
+            channel="voice",
+            authenticator_id=None,
+            to="+1 ••• ••• 2671",
+            provider="twilio",
+            attempts=3,
+        ),
+        "gd_send_voice",
+        "success",
+    ),
+    (
+        events.OobCodeSent(
+            **REQUEST,
+            channel="email",
+            authenticator_id=None,
+            to="a•••@b.c",
+            provider="smtp",
+            attempts=1,
+        ),
+        "gd_send_email",
+        "success",
+    ),
+    (
+        events.OobSendFailed(
+            **REQUEST,
+            channel="sms",
+            authenticator_id="sms|dev_1",
+            to="+33 ••• ••• 5678",
+            country="FR",
+            reason="sms_country_not_allowed",
+            status=None,
+        ),
+        "gd_send_sms_failure",
+        "failure",
+    ),
+    (
+        events.OobSendFailed(
+            **REQUEST,
+            channel="voice",
+            authenticator_id="voice|dev_1",
+            to="+1 ••• ••• 2671",
+            reason="delivery_failed",
+            provider="twilio",
+            status=503,
+        ),
+        "gd_send_voice_failure",
+        "failure",
+    ),
+    (
+        events.OobSendFailed(
+            **REQUEST,
+            channel="email",
+            authenticator_id=None,
+            to="a•••@b.c",
+            reason="too_many_email",
+            limit="user",
+            status=None,
+        ),
+        "gd_send_email_failure",
         "failure",
     ),
     (
@@ -151,7 +228,7 @@ IDS = [f"{type(event).__name__}-{code}" for event, code, _ in CASES]
 
 
 def test_every_event_class_is_listed_and_covered() -> None:
-    modules = (events_admin, events_login, events_mfa, events_oidc)
+    modules = (events_admin, events_login, events_mfa, events_oidc, events_oob)
     declared: set[object] = {
         value
         for module in modules

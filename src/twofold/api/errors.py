@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from twofold import errors
 from twofold.api.deps import runtime_of
+from twofold.channels.base import DeliveryError
 
 log = logging.getLogger("twofold.api")
 
@@ -33,6 +34,8 @@ STATUS: tuple[tuple[type[errors.TwofoldError], int], ...] = (
     (errors.InvalidScopeError, 400),
     (errors.UnsupportedChallengeTypeError, 400),
     (errors.AssociationRequiredError, 400),
+    (errors.InvalidPhoneNumberError, 400),
+    (DeliveryError, 503),
 )
 """First match wins (subclasses before their parents); anything else is a 500."""
 

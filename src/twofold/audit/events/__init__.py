@@ -1,6 +1,6 @@
 """Every audit event Twofold writes: one frozen dataclass each, turned into an AuditEntry.
 
-One module per area (login, mfa, admin, oidc); this package names them all, so callers
+One module per area (login, mfa, oob, admin, oidc); this package names them all, so callers
 write `events.LoginSucceeded(...)` wherever the class lives.
 
 Type codes are Auth0's log event codes wherever one exists (docs/audit.md has the table), so
@@ -56,6 +56,7 @@ from twofold.audit.events.oidc import (
     RefreshExchangeFailed,
     RefreshReused,
 )
+from twofold.audit.events.oob import OobCodeSent, OobSendFailed
 
 EVENTS: tuple[type[AuditEvent], ...] = (
     LoginSucceeded,
@@ -70,6 +71,8 @@ EVENTS: tuple[type[AuditEvent], ...] = (
     MfaTokenExhausted,
     OtpRateLimitExceeded,
     RecoveryRateLimitExceeded,
+    OobCodeSent,
+    OobSendFailed,
     EnrolmentStarted,
     EnrolmentCompleted,
     Unenrolled,
@@ -124,6 +127,8 @@ __all__ = [
     "MfaStarted",
     "MfaSucceeded",
     "MfaTokenExhausted",
+    "OobCodeSent",
+    "OobSendFailed",
     "OtpRateLimitExceeded",
     "Outcome",
     "RecoveryCodeRegenerated",
