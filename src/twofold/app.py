@@ -11,8 +11,10 @@ from fastapi import FastAPI
 
 from twofold import __version__, web
 from twofold.api import errors, management, mfa, oauth, oidc, openapi, wellknown
+from twofold.channels import build_channels
 from twofold.clock import SystemClock
 from twofold.config import Settings
+from twofold.factors.oob import OobCodes
 from twofold.factors.recovery import RecoveryCodeFactor
 from twofold.factors.registry import build_registry
 from twofold.flows.runtime import Runtime
@@ -28,8 +30,13 @@ from twofold.types import Clock, FactorType
 
 
 async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
-    """Everything flows need. Signing keys must exist (`twofold init` creates them)."""
+    """Everything flows need. Signing keys must exist (`twofold init` creates them).
+
+    The channels are built first: settings that cannot deliver codes (an outbox behind an
+    https issuer, a provider without its credentials) stop the start before anything opens.
+    """
     clock = clock or SystemClock()
+    channels = build_channels(settings, clock=clock)
     engine = create_engine(settings)
     store = Store(engine, clock=clock, audit_chains=settings.audit_chains)
     keyring = KeyRing.load_or_create(settings.master_key_path)
@@ -48,6 +55,11 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
         signing=await load_signing(store, keyring),
         factors=factors,
         recovery=cast(RecoveryCodeFactor, factors[FactorType.RECOVERY_CODE]),
+        oob=OobCodes(
+            hasher=functools.partial(keyring.keyed_hash, purpose="oob-code"),
+            settings=settings.oob,
+        ),
+        channels=channels,
     )
 
 

@@ -30,6 +30,7 @@ async def test_the_document_says_what_twofold_does(
             "password",
             "http://auth0.com/oauth/grant-type/password-realm",
             "http://auth0.com/oauth/grant-type/mfa-otp",
+            "http://auth0.com/oauth/grant-type/mfa-oob",
             "http://auth0.com/oauth/grant-type/mfa-recovery-code",
             "client_credentials",
             "authorization_code",

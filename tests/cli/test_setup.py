@@ -96,3 +96,18 @@ async def test_a_key_file_readable_by_others_stops_every_command(
     assert " ".join(result.stderr.split()) == (
         f"error: master_key: {path} is readable by others (mode 644); run `chmod 600 {path}`"
     )
+
+
+async def test_an_outbox_behind_an_https_issuer_stops_every_command(
+    cli: Cli, deployment: Settings
+) -> None:
+    assert (await cli("init", "--json")).code == 0
+    https = Cli(env={**cli.env, "TWOFOLD_ISSUER": "https://login.example.com/"}, cwd=cli.cwd)
+    result = await https("users", "list", "--json")
+    assert result.code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert " ".join(result.stderr.split()) == (
+        "error: channels: the console provider (sms, voice, email) writes live codes to a file;"
+        " with an https issuer set a real provider, or TWOFOLD_CHANNELS__ALLOW_OUTBOX=true"
+    )

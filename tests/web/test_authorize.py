@@ -18,8 +18,10 @@ from tests.web.conftest import (
     submit_login,
 )
 from twofold.clock import FrozenClock
+from twofold.domain import Authenticator
 from twofold.flows.runtime import Runtime
 from twofold.store.tables import audit_events, authorization_requests
+from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
 from twofold.web.browser import SESSION_COOKIE
 
 
@@ -263,3 +265,28 @@ async def test_a_signed_in_browser_gets_its_code_without_a_stored_request(
     async with runtime.store.read() as tx:
         after = len((await tx.conn.execute(select(authorization_requests.c.id))).all())
     assert after == before
+
+
+async def test_a_factor_without_pages_is_not_an_empty_challenge(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: None
+) -> None:
+    """A user whose only factor the pages cannot ask for yet (SMS) is offered enrolment."""
+    async with runtime.store.transaction() as tx:
+        await tx.tenant.put("mfa_policies", ["all-applications"])
+    web = await a_web_app(runtime)
+    person = await a_user(runtime)
+    async with runtime.store.transaction() as tx:
+        await tx.authenticators.add(
+            Authenticator(
+                id=AuthenticatorId("sms|dev_pagesless"),
+                user_id=UserId(person.user_id),
+                type=FactorType.OOB,
+                status=AuthenticatorStatus.ACTIVE,
+                name=None,
+                created_at=runtime.clock.now(),
+                oob_channel="sms",
+            ),
+            key_id=None,
+        )
+    response = await submit_login(client, location(await authorize(client, web)), person)
+    assert location(response).startswith("/u/mfa/enroll?state=")

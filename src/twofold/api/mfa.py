@@ -25,6 +25,7 @@ from twofold.flows.challenge import ChallengeRequest as Challenge
 from twofold.flows.challenge import challenge as challenge_flow
 from twofold.flows.enrolment import Association, associate
 from twofold.flows.mfa_state import resolve_bearer
+from twofold.flows.oob_enrolment import OobAssociation, associate_oob
 
 router = APIRouter(prefix="/mfa", tags=["MFA API"])
 NO_STORE = {"cache-control": "no-store"}
@@ -68,6 +69,14 @@ async def associate_route(request: Request, rt: RuntimeDep, info: RequestInfoDep
     types = params.words("authenticator_types")
     if not types:
         raise InvalidRequestError("Missing required parameter: authenticator_types")
+    if types == ("oob",):
+        oob = OobAssociation(
+            oob_channels=params.words("oob_channels") or (),
+            phone_number=params.text("phone_number", max_length=64),
+            email=params.text("email", max_length=320),
+        )
+        body = await associate_oob(rt, bearer(request), oob, info)
+        return JSONResponse(body, headers=NO_STORE)
     async with rt.store.transaction() as tx:
         caller = await resolve_bearer(rt, tx, bearer(request))
         body = await associate(

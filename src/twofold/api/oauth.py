@@ -17,6 +17,7 @@ from twofold.flows.codes import CodeExchange, authorization_code_grant
 from twofold.flows.grants import GrantType
 from twofold.flows.login import PasswordLogin, password_grant
 from twofold.flows.machine import ClientCredentials, client_credentials_grant
+from twofold.flows.oob_verification import OobAnswer, oob_grant
 from twofold.flows.refresh import RefreshExchange, refresh_token_grant
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tokens import TokenSet
@@ -72,6 +73,17 @@ async def _otp(rt: Runtime, call: TokenCall, info: RequestInfo) -> TokenSet:
     return await otp_grant(rt, _second_factor(call, "otp"), info)
 
 
+async def _oob(rt: Runtime, call: TokenCall, info: RequestInfo) -> TokenSet:
+    answer = OobAnswer(
+        client_id=call.client_id,
+        client_secret=call.client_secret,
+        mfa_token=call.params.text("mfa_token", required=True, max_length=2048),
+        oob_code=call.params.text("oob_code", max_length=128),
+        binding_code=call.params.text("binding_code", max_length=64),
+    )
+    return await oob_grant(rt, answer, info)
+
+
 async def _recovery(rt: Runtime, call: TokenCall, info: RequestInfo) -> TokenSet:
     return await recovery_grant(rt, _second_factor(call, "recovery_code"), info)
 
@@ -111,6 +123,7 @@ GRANTS: dict[str, Grant] = {
     GrantType.PASSWORD: _password,
     GrantType.PASSWORD_REALM: _password,
     GrantType.MFA_OTP: _otp,
+    GrantType.MFA_OOB: _oob,
     GrantType.MFA_RECOVERY_CODE: _recovery,
     GrantType.CLIENT_CREDENTIALS: _client_credentials,
     GrantType.AUTHORIZATION_CODE: _authorization_code,

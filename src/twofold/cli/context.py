@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from twofold.channels import ChannelConfigError, MessageTemplateError
 from twofold.config import Settings
 from twofold.errors import TwofoldError
 from twofold.security.envelope import KeyRingError
@@ -25,8 +26,9 @@ def settings() -> Settings:
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine; a TwofoldError, or a key file the operator must fix (missing, too
-    open, lacking a key), becomes a one-line message and exit code 1."""
+    """Run a coroutine; a TwofoldError, a key file the operator must fix (missing, too
+    open, lacking a key) or channel settings that cannot deliver codes become a one-line
+    message and exit code 1."""
     try:
         return asyncio.run(_call(work))
     except TwofoldError as exc:
@@ -34,6 +36,9 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
         raise typer.Exit(1) from exc
     except KeyRingError as exc:
         err_console.print(f"[red]error:[/red] master_key: {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    except (ChannelConfigError, MessageTemplateError) as exc:
+        err_console.print(f"[red]error:[/red] channels: {escape(str(exc))}")
         raise typer.Exit(1) from exc
 
 

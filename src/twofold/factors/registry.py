@@ -34,9 +34,9 @@ FACTOR_NAMES: Mapping[str, GuardianFactor] = MappingProxyType(
     {
         factor.name: factor
         for factor in (
-            GuardianFactor("sms", FactorType.OOB, implemented=False),
+            GuardianFactor("sms", FactorType.OOB, implemented=True),
             GuardianFactor("push-notification", FactorType.OOB, implemented=False),
-            GuardianFactor("email", FactorType.OOB, implemented=False),
+            GuardianFactor("email", FactorType.OOB, implemented=True),
             GuardianFactor("duo", FactorType.DUO, implemented=False),
             GuardianFactor("otp", FactorType.OTP, implemented=True),
             GuardianFactor("webauthn-roaming", FactorType.WEBAUTHN_ROAMING, implemented=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twofold.audit import events
-from twofold.domain import Application, MfaTransaction
+from twofold.domain import Application, Authenticator, MfaTransaction
 from twofold.errors import (
     AssociationRequiredError,
     InvalidGrantError,
@@ -14,13 +14,15 @@ from twofold.errors import (
 )
 from twofold.flows.clients import authenticate_client, check_client
 from twofold.flows.mfa_state import check_transaction, open_transaction
+from twofold.flows.oob_challenge import reaches, requested_channel, send_challenge
 from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.tenant import enabled_channels
 from twofold.security import tokens
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus, FactorType
 
-CHALLENGE_TYPES = {"otp": (FactorType.OTP,), "oob": ()}
-"""Auth0 challenge types and the factors that answer them (`oob` factors land later)."""
+CHALLENGE_TYPES = {"otp": (FactorType.OTP,), "oob": (FactorType.OOB,)}
+"""Auth0 challenge types and the factors that answer them (`oob`: SMS, voice and email)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,26 @@ def _requested_types(challenge_type: str | None) -> list[str]:
     return requested
 
 
+def _usable(
+    items: list[Authenticator], enabled: frozenset[str], channel: str | None
+) -> list[Authenticator]:
+    """Active authenticators that can be challenged: OTP, and out-of-band ones whose
+    channel the tenant still has on and that the requested `oob_channel` can reach."""
+    return [
+        a
+        for a in items
+        if a.status == AuthenticatorStatus.ACTIVE
+        and a.type != FactorType.RECOVERY_CODE
+        and (
+            a.type != FactorType.OOB
+            or (a.oob_channel in enabled and reaches(a, requested_channel(channel)))
+        )
+    ]
+
+
 async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> dict[str, str]:
     requested = _requested_types(request.challenge_type)
+    channel = requested_channel(request.oob_channel)
     async with rt.store.transaction() as tx:
         application, transaction = await open_for_client(
             rt,
@@ -84,13 +104,13 @@ async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -
             client_secret=request.client_secret,
             mfa_token=request.mfa_token,
         )
-        active = [
-            a
-            for a in await tx.authenticators.for_user(transaction.user_id)
-            if a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE
-        ]
-        if not active:
+        items = await tx.authenticators.for_user(transaction.user_id)
+        if not any(
+            a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE
+            for a in items
+        ):
             raise AssociationRequiredError
+        active = _usable(items, await enabled_channels(tx), request.oob_channel)
         if request.authenticator_id:
             active = [a for a in active if a.id == request.authenticator_id]
             if not active:
@@ -113,4 +133,6 @@ async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -
                 factor=chosen.type.value,
             ).entry()
         )
+    if chosen.type == FactorType.OOB:
+        return await send_challenge(rt, transaction, chosen, channel, info)
     return {"challenge_type": "otp"}

@@ -56,9 +56,7 @@ async def associate(
     """Start an enrolment; the first one also issues the user's recovery code (shown once)."""
     caller.require("enroll")
     if request.authenticator_types != ("otp",):
-        raise InvalidRequestError(
-            'authenticator_types must be ["otp"]; other factors are not enabled on this tenant.'
-        )
+        raise InvalidRequestError('authenticator_types must be ["otp"] or ["oob"].')
     await require_enabled(tx, FactorType.OTP)
     user = await tx.users.get(caller.user_id)
     if user is None:

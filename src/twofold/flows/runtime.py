@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from twofold.channels import Channels
 from twofold.config import Settings
 from twofold.factors.base import Factor
+from twofold.factors.oob import OobCodes
 from twofold.factors.recovery import RecoveryCodeFactor
 from twofold.security.envelope import KeyRing
 from twofold.security.jose import TokenSigner, TokenVerifier
@@ -35,6 +37,10 @@ class Runtime:
     signing: Signing
     factors: Mapping[FactorType, Factor]
     recovery: RecoveryCodeFactor
+    oob: OobCodes
+    """Out-of-band codes (SMS, voice, email): issued, hashed and checked."""
+    channels: Channels
+    """How those codes leave: the SMS, voice and email adapters and their templates."""
 
 
 @dataclass(frozen=True, slots=True)

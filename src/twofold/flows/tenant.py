@@ -11,9 +11,20 @@ async def current_policies(tx: Tx) -> tuple[str, ...]:
     return DEFAULT_POLICIES if stored is None else tuple(stored)
 
 
-DEFAULT_FACTORS = {"otp": True, "recovery-code": True}
-"""Factors Twofold implements are on by default; others appear as they land."""
+DEFAULT_FACTORS = {"otp": True, "recovery-code": True, "sms": False, "email": False}
+"""OTP and recovery codes are on by default; SMS (with voice) and email are off, as in Auth0:
+they cost money and need a provider configured first."""
 
 
 async def enabled_factors(tx: Tx) -> dict[str, bool]:
     return DEFAULT_FACTORS | await tx.tenant.factor_overrides()
+
+
+async def enabled_channels(tx: Tx) -> frozenset[str]:
+    """Out-of-band channels the tenant has on: Guardian's `sms` factor carries voice calls too
+    (Auth0 switches voice with the sms factor's message types), `email` only email."""
+    enabled = await enabled_factors(tx)
+    channels = {"sms", "voice"} if enabled.get("sms", False) else set()
+    if enabled.get("email", False):
+        channels.add("email")
+    return frozenset(channels)

@@ -1,4 +1,5 @@
-"""Second factor: the `mfa-otp` and `mfa-recovery-code` grants.
+"""Second factor: the `mfa-otp` and `mfa-recovery-code` grants, and the steps every MFA grant
+shares (oob_verification.py uses them for `mfa-oob`).
 
 A failed attempt still commits what it must (the transaction's failure count, the audit
 event) before the error is raised, so guessing is counted even though the request fails.
@@ -72,17 +73,17 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
             mfa_token=grant.mfa_token,
             grant_type=GrantType.MFA_OTP,
         )
-        user, items = await _user(tx, transaction)
+        user, items = await user_of(tx, transaction)
         await check_limits(rt, otp_key(user.id), info)
         verified = await verify_code(rt, tx, user, _candidates(items), code)
         if verified is None:
             failure = InvalidOtpError()
-            await _record_failure(rt, tx, transaction, info, factor="otp")
+            await record_failure(rt, tx, transaction, info, factor="otp")
         else:
             matched, _ = verified
-            await _consume(tx, transaction)
+            await consume(tx, transaction)
             if matched.status == AuthenticatorStatus.PENDING:
-                await _activate_recovery_code(rt, tx, items)
+                await activate_recovery_code(rt, tx, items)
                 tx.record(
                     on_authenticator(
                         events.EnrolmentCompleted,
@@ -91,7 +92,7 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
                         info=info,
                     )
                 )
-            await _succeed(rt, tx, transaction, info, authenticator=matched)
+            await succeed(rt, tx, transaction, info, authenticator=matched)
     if failure is not None:
         await count_failure(rt, otp_key(transaction.user_id), info, factor="otp")
         raise failure
@@ -121,15 +122,15 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
             mfa_token=grant.mfa_token,
             grant_type=GrantType.MFA_RECOVERY_CODE,
         )
-        user, items = await _user(tx, transaction)
+        user, items = await user_of(tx, transaction)
         await check_limits(rt, recovery_key(user.id), info)
         stored = active_recovery_code(items)
         new_code = await use_recovery_code(rt, tx, stored, grant.response)
         if stored is None or new_code is None:
             failure = InvalidRecoveryCodeError()
-            await _record_failure(rt, tx, transaction, info, factor="recovery-code")
+            await record_failure(rt, tx, transaction, info, factor="recovery-code")
         else:
-            await _consume(tx, transaction)
+            await consume(tx, transaction)
             tx.record(recovered(stored, client_id=application.client_id, info=info))
             await tx.users.record_login(user.id, now=rt.clock.now())
     if failure is not None:
@@ -153,7 +154,7 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
     )
 
 
-async def _user(tx: Tx, transaction: MfaTransaction) -> tuple[User, list[Authenticator]]:
+async def user_of(tx: Tx, transaction: MfaTransaction) -> tuple[User, list[Authenticator]]:
     """The transaction's user and all their authenticators (one query)."""
     user, items = await tx.users.with_authenticators(transaction.user_id)
     if user is None:
@@ -161,19 +162,19 @@ async def _user(tx: Tx, transaction: MfaTransaction) -> tuple[User, list[Authent
     return user, items
 
 
-async def _activate_recovery_code(rt: Runtime, tx: Tx, items: list[Authenticator]) -> None:
+async def activate_recovery_code(rt: Runtime, tx: Tx, items: list[Authenticator]) -> None:
     """Confirm the pending recovery code among the authenticators the grant already read."""
     for item in items:
         if item.type == FactorType.RECOVERY_CODE and item.status == AuthenticatorStatus.PENDING:
             await tx.authenticators.activate(item.id, now=rt.clock.now())
 
 
-async def _consume(tx: Tx, transaction: MfaTransaction) -> None:
+async def consume(tx: Tx, transaction: MfaTransaction) -> None:
     if not await tx.transactions.consume(transaction.id):
         raise InvalidGrantError("mfa_token has already been used.")
 
 
-async def _succeed(
+async def succeed(
     rt: Runtime,
     tx: Tx,
     transaction: MfaTransaction,
@@ -189,7 +190,7 @@ async def _succeed(
     )
 
 
-async def _record_failure(
+async def record_failure(
     rt: Runtime, tx: Tx, transaction: MfaTransaction, info: RequestInfo, *, factor: str
 ) -> None:
     failures = await tx.transactions.add_failure(transaction.id)

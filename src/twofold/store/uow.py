@@ -22,6 +22,7 @@ from twofold.store.repos.oidc import (
     GrantRepo,
     RefreshTokenRepo,
 )
+from twofold.store.repos.oob import OobChallengeRepo
 from twofold.store.repos.sessions import RememberedBrowserRepo, SessionRepo
 from twofold.store.repos.tenant import TenantRepo
 from twofold.store.repos.transactions import MfaTransactionRepo
@@ -46,6 +47,7 @@ class Tx:
         self.grants = GrantRepo(conn)
         self.codes = AuthorizationCodeRepo(conn)
         self.refresh_tokens = RefreshTokenRepo(conn)
+        self.oob = OobChallengeRepo(conn)
         self._events: list[AuditEntry] = []
 
     def record(self, entry: AuditEntry) -> None:

@@ -8,11 +8,10 @@ from fastapi import Request
 from starlette.responses import Response
 
 from twofold.domain import AuthorizationRequest
-from twofold.flows import authorize
+from twofold.flows import authorize, hosted_mfa
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession, remembered_for
 from twofold.flows.step_up import Facts, MfaDemand, Step, next_step
-from twofold.types import AuthenticatorStatus, FactorType
 from twofold.web.browser import REMEMBER_COOKIE, set_session_cookie
 from twofold.web.pages import redirect
 
@@ -38,12 +37,12 @@ async def resume(
 
 
 async def has_factor(rt: Runtime, user_id: str) -> bool:
-    """An active authenticator that can be challenged (a recovery code alone is not one)."""
-    async with rt.store.read() as tx:
-        items = await tx.authenticators.for_user(user_id)
-    return any(
-        a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
-    )
+    """An active authenticator these pages can challenge (a recovery code alone is not one).
+
+    Counting only what the pages can ask for keeps the decision and the pages in step: a
+    user whose only factor has no page yet is offered enrolment, never an empty challenge.
+    """
+    return bool((await hosted_mfa.choices(rt, user_id)).authenticators)
 
 
 async def current_step(

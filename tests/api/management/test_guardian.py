@@ -52,17 +52,17 @@ async def test_unimplemented_factor_cannot_be_enabled(
 ) -> None:
     writer = await auth("update:guardian_factors")
     response = await client.put(
-        "/api/v2/guardian/factors/sms", json={"enabled": True}, headers=writer
+        "/api/v2/guardian/factors/duo", json={"enabled": True}, headers=writer
     )
     assert response.status_code == 400
     assert response.json() == {
         "error": "invalid_request",
         "error_description": (
-            "The sms factor is not available in this version of Twofold; it cannot be enabled."
+            "The duo factor is not available in this version of Twofold; it cannot be enabled."
         ),
     }
     disabled = await client.put(
-        "/api/v2/guardian/factors/sms", json={"enabled": False}, headers=writer
+        "/api/v2/guardian/factors/duo", json={"enabled": False}, headers=writer
     )
     assert disabled.json() == {"enabled": False}
 

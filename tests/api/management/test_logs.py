@@ -106,7 +106,7 @@ async def test_tenant_changes_are_audited(client: httpx.AsyncClient, auth: Token
     )
     assert policy.status_code == 200
     refused = await client.put(
-        "/api/v2/guardian/factors/sms",
+        "/api/v2/guardian/factors/duo",
         json={"enabled": True},
         headers=await auth("update:guardian_factors"),
     )

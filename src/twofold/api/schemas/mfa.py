@@ -31,7 +31,9 @@ class ChallengeResponse(BaseModel):
 
 class AssociateRequest(BaseModel):
     authenticator_types: list[Literal["otp", "oob"]] = Field(
-        min_length=1, max_length=20, description='`["otp"]`; `oob` factors are not enabled yet.'
+        min_length=1,
+        max_length=20,
+        description='`["otp"]`, or `["oob"]` with one of `oob_channels` `sms`, `voice`, `email`.',
     )
     oob_channels: list[Literal["sms", "voice", "auth0", "email"]] | None = Field(
         default=None, max_length=20
@@ -44,6 +46,9 @@ class AssociateRequest(BaseModel):
 
 class AssociateResponse(BaseModel):
     authenticator_type: str
+    binding_method: str | None = None
+    oob_channel: str | None = None
+    oob_code: str | None = None
     secret: str | None = None
     barcode_uri: str | None = None
     recovery_codes: list[str] | None = None

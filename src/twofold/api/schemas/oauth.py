@@ -10,6 +10,7 @@ GrantTypeName = Literal[
     "password",
     "http://auth0.com/oauth/grant-type/password-realm",
     "http://auth0.com/oauth/grant-type/mfa-otp",
+    "http://auth0.com/oauth/grant-type/mfa-oob",
     "http://auth0.com/oauth/grant-type/mfa-recovery-code",
     "client_credentials",
     "authorization_code",
@@ -30,6 +31,12 @@ class TokenRequest(BaseModel):
     mfa_token: str | None = Field(default=None, max_length=2048, description="MFA grants")
     otp: str | None = Field(default=None, max_length=64, description="mfa-otp")
     recovery_code: str | None = Field(default=None, max_length=64, description="mfa-recovery-code")
+    oob_code: str | None = Field(
+        default=None, max_length=128, description="mfa-oob: from /mfa/associate or /mfa/challenge"
+    )
+    binding_code: str | None = Field(
+        default=None, max_length=64, description="mfa-oob: the code the user received"
+    )
     code: str | None = Field(default=None, max_length=512, description="authorization_code")
     redirect_uri: str | None = Field(
         default=None,

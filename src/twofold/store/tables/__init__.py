@@ -12,6 +12,7 @@ from twofold.store.tables.oidc import (
     grants,
     refresh_tokens,
 )
+from twofold.store.tables.oob import oob_challenges
 from twofold.store.tables.sessions import browser_sessions, remembered_browsers
 from twofold.store.tables.tenant import guardian_factors, tenant_settings
 from twofold.store.tables.transactions import mfa_transactions
@@ -30,6 +31,7 @@ __all__ = [
     "limit_buckets",
     "metadata",
     "mfa_transactions",
+    "oob_challenges",
     "refresh_tokens",
     "remembered_browsers",
     "signing_keys",

@@ -1,0 +1,130 @@
+"""What can stop a code from going out: an invalid number (400), the send limits (429),
+and a provider that fails or hangs (503 `delivery_failed`, every attempt audited, and the
+`mfa_token` and the resend still working once the provider is back)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.api.helpers import mfa_token
+from tests.api.oob import (
+    Oob,
+    a_number,
+    associate_oob,
+    audit_of,
+    challenge,
+    last_sms,
+    oob,
+    oob_grant,
+)
+from tests.builders import a_client, a_user
+from twofold.store.tables import oob_challenges
+
+__all__ = ["oob"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "description"),
+    [
+        ("4155552671", "phone_number must start with + and its country code, e.g. +14155552671."),
+        ("+1-800-FLOWERS", "phone_number must be a phone number, e.g. +14155552671."),
+        ("+1 415 000 0000", "phone_number is not a valid number in its country."),
+    ],
+)
+async def test_an_invalid_number_is_a_400(oob: Oob, typed: str, description: str) -> None:
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    token = await mfa_token(oob.http, app, person)
+    refused = await associate_oob(oob.http, token, "sms", phone_number=typed)
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "invalid_phone_number", "error_description": description}
+    assert oob.twilio.hits == 0
+
+
+async def test_a_missing_destination_or_channel_is_a_400(oob: Oob) -> None:
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    token = await mfa_token(oob.http, app, person)
+    no_phone = await associate_oob(oob.http, token, "sms")
+    assert no_phone.json() == {
+        "error": "invalid_request",
+        "error_description": "Missing required parameter: phone_number",
+    }
+    push = await associate_oob(oob.http, token, "auth0")
+    assert push.status_code == 400
+    assert push.json()["error_description"] == (
+        'oob_channels must be one of ["sms"], ["voice"] or ["email"].'
+    )
+
+
+async def test_the_users_sms_burst_runs_out(oob: Oob) -> None:
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    token = await mfa_token(oob.http, app, person)
+    for _ in range(10):
+        sent = await associate_oob(oob.http, token, "sms", phone_number=a_number())
+        assert sent.status_code == 200, sent.text
+
+    refused = await associate_oob(oob.http, token, "sms", phone_number=a_number())
+
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "error": "too_many_sms",
+        "error_description": "Too many SMS messages sent. Try again later.",
+    }
+    assert refused.headers["retry-after"] == "3600"
+    assert len(oob.twilio.messages()) == 10
+    [failure] = await audit_of(oob.rt, person.user_id, "gd_send_sms_failure")
+    assert (failure.details["reason"], failure.details["limit"]) == ("too_many_sms", "user")
+
+
+@pytest.mark.parametrize("fault", ["5xx", "timeout"])
+async def test_a_provider_failure_is_a_503_and_the_resend_works(oob: Oob, fault: str) -> None:
+    phone = a_number()
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    enrol = await mfa_token(oob.http, app, person)
+    body = (await associate_oob(oob.http, enrol, "sms", phone_number=phone)).json()
+    confirmed = await oob_grant(oob.http, app, enrol, body["oob_code"], last_sms(oob.twilio, phone))
+    assert confirmed.status_code == 200, confirmed.text
+    token = await mfa_token(oob.http, app, person)
+    if fault == "5xx":
+        oob.twilio.fail(503, times=3)
+    else:
+        oob.twilio.stall(1.0, times=3)
+
+    failed = await challenge(oob.http, app, token)
+
+    assert failed.status_code == 503
+    assert failed.json() == {
+        "error": "delivery_failed",
+        "error_description": "The code could not be delivered. Try again in a moment.",
+    }
+    failures = await audit_of(oob.rt, person.user_id, "gd_send_sms_failure")
+    status = 503 if fault == "5xx" else None
+    assert [(f.details["provider"], f.details.get("status")) for f in failures] == [
+        ("twilio", status)
+    ] * 3
+    assert all(f.details["reason"] == "delivery_failed" for f in failures)
+    resent = await challenge(oob.http, app, token)
+    assert resent.status_code == 200, resent.text
+    granted = await oob_grant(
+        oob.http, app, token, resent.json()["oob_code"], last_sms(oob.twilio, phone)
+    )
+    assert granted.status_code == 200, granted.text
+    async with oob.rt.store.read() as tx:
+        kept = await tx.conn.execute(
+            select(func.count())
+            .select_from(oob_challenges)
+            .where(oob_challenges.c.authenticator_id == body["id"])
+        )
+    assert kept.scalar_one() == 3  # the enrolment's, the undelivered one, the resend
+
+
+async def test_a_retried_attempt_is_audited_beside_the_send(oob: Oob) -> None:
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    token = await mfa_token(oob.http, app, person)
+    oob.twilio.fail(500)
+    sent = await associate_oob(oob.http, token, "sms", phone_number=a_number())
+    assert sent.status_code == 200, sent.text
+    [retried] = await audit_of(oob.rt, person.user_id, "gd_send_sms_failure")
+    assert (retried.details["reason"], retried.details["status"]) == ("retried", 500)
+    [done] = await audit_of(oob.rt, person.user_id, "gd_send_sms")
+    assert (done.details["provider"], done.details["attempts"]) == ("twilio", 2)
