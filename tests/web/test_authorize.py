@@ -267,10 +267,11 @@ async def test_a_signed_in_browser_gets_its_code_without_a_stored_request(
     assert after == before
 
 
-async def test_a_factor_without_pages_is_not_an_empty_challenge(
+async def test_a_switched_off_factor_is_not_an_empty_challenge(
     client: httpx.AsyncClient, runtime: Runtime, tenant: None
 ) -> None:
-    """A user whose only factor the pages cannot ask for yet (SMS) is offered enrolment."""
+    """A user whose only factor the tenant has switched off (SMS is off by default) has
+    nothing the pages may ask for: they are offered enrolment, not an empty challenge."""
     async with runtime.store.transaction() as tx:
         await tx.tenant.put("mfa_policies", ["all-applications"])
     web = await a_web_app(runtime)

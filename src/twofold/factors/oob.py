@@ -25,6 +25,7 @@ from twofold.errors import (
     TooManyOobFailuresError,
 )
 from twofold.factors.base import Verification
+from twofold.factors.pages import FactorPage
 from twofold.security.compare import equal
 from twofold.security.tokens import new_token, token_hash
 from twofold.types import Amr
@@ -43,6 +44,27 @@ AMR: Mapping[OobChannel, tuple[Amr, ...]] = MappingProxyType(
 )
 """RFC 8176 section 2: `sms` and `tel` name these; it has no value for email (the flow's
 `mfa` says enough, as it does for recovery codes)."""
+
+
+def _page(label: str, description: str) -> FactorPage:
+    return FactorPage(
+        label=label,
+        description=description,
+        challenge_template="factors/oob/challenge.html",
+        sends_code=True,
+        resend_template="factors/oob/resend.html",
+    )
+
+
+PAGES: Mapping[OobChannel, FactorPage] = MappingProxyType(
+    {
+        "sms": _page("Text message", "We sent a 6-digit code by text message to your phone."),
+        "voice": _page("Phone call", "We are calling your phone to read you a 6-digit code."),
+        "email": _page("Email", "We sent a 6-digit code to your email address."),
+    }
+)
+"""The hosted pages' entry per channel: out-of-band is one authenticator type in the
+registry's terms but three things to a person, so its pages are chosen by channel."""
 
 
 def new_code() -> str:

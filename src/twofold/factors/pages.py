@@ -30,6 +30,11 @@ class FactorPage:
     """The response field's `autocomplete` token (HTML 4.10.18.7.1)."""
     inputmode: str = "numeric"
     """The response field's `inputmode`: which keyboard a phone shows."""
+    sends_code: bool = False
+    """Choosing it sends a code (SMS, voice, email): the page sends one when shown and offers
+    `resend_template`, rendered after the answer form (its own POST forms)."""
+    resend_template: str | None = None
+    """The partial with "Resend code" (and, for a phone, "Call me instead")."""
     fallback_link: str | None = None
     """A fallback (recovery codes) is not offered in the picker and does not count as a
     factor of its own; the challenge page offers it with this link text instead."""

@@ -34,8 +34,10 @@ from twofold.flows.attempts import (
     verify_code,
 )
 from twofold.flows.enrolment import begin_enrolment, enabled_types, issue_recovery_code
+from twofold.flows.factor_pages import challengeable
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import unseal
+from twofold.flows.tenant import enabled_channels
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus, FactorType
 
@@ -68,7 +70,7 @@ class Choices:
     """What a user can answer the challenge with."""
 
     authenticators: tuple[Authenticator, ...]
-    """Active authenticators of pickable factors, in registry order, oldest first."""
+    """Active authenticators a page can challenge (`factor_pages.challengeable`)."""
     fallbacks: tuple[FactorType, ...]
     """Fallback factors (recovery codes) the user holds an active one of."""
 
@@ -76,12 +78,11 @@ class Choices:
 async def choices(rt: Runtime, user_id: str) -> Choices:
     async with rt.store.read() as tx:
         items = await tx.authenticators.for_user(user_id)
+        channels = await enabled_channels(tx)
     active = [a for a in items if a.status == AuthenticatorStatus.ACTIVE]
     held = {a.type for a in active}
     return Choices(
-        authenticators=tuple(
-            a for factor in pages.challengeable(rt.factors) for a in active if a.type == factor.type
-        ),
+        authenticators=challengeable(rt, active, channels),
         fallbacks=tuple(f.type for f in pages.fallbacks(rt.factors) if f.type in held),
     )
 
@@ -150,7 +151,7 @@ async def confirm_enrolment(  # noqa: PLR0917 -- the signature the account pages
         pending = _pending(items, factor_type, authenticator_id)
         verified = await verify_code(rt, tx, user, [pending], response)
         if verified is None:
-            await _record_failure(tx, user_id, factor_type, info, sign_in=sign_in)
+            await record_page_failure(tx, user_id, factor_type, info, sign_in=sign_in)
         else:
             tx.record(
                 on_authenticator(events.EnrolmentCompleted, pending, client_id=client_id, info=info)
@@ -195,7 +196,7 @@ async def verify_factor(
                 rt, tx, user, candidates, response, client_id=client_id, info=info
             )
         if passed is None:
-            await _record_failure(tx, user_id, factor_type, info, sign_in=sign_in)
+            await record_page_failure(tx, user_id, factor_type, info, sign_in=sign_in)
     if passed is None:
         await count_failure(rt, key, info, factor=factor_type.value)
         raise (
@@ -239,7 +240,7 @@ async def _recover(
     return Passed(amr=(), recovery_code=new_code, replaced=True)
 
 
-async def _record_failure(
+async def record_page_failure(
     tx: Tx,
     user_id: str,
     factor_type: FactorType,

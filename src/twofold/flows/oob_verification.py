@@ -18,7 +18,7 @@ from twofold.errors import (
     InvalidRequestError,
     OobCodeUsedError,
 )
-from twofold.factors.oob import AMR, handle_hash
+from twofold.factors.oob import AMR, OobChallenge, handle_hash
 from twofold.flows.attempts import check_limits, count_failure, on_authenticator, otp_key
 from twofold.flows.challenge import open_for_client
 from twofold.flows.grants import GrantType
@@ -93,6 +93,24 @@ async def _confirm(
     await succeed(rt, tx, transaction, info, authenticator=authenticator)
 
 
+async def answer(
+    rt: Runtime, tx: Tx, stored: StoredChallenge, authenticator: Authenticator, code: str
+) -> tuple[OobChallenge, InvalidBindingCodeError | None]:
+    """Check a typed code against its challenge and write the outcome (API and pages): a
+    wrong one is counted on the challenge and returned for the caller to audit and charge;
+    a right one spends it. Refusals whatever the code (expired, used...) raise."""
+    challenge = with_destination(stored, destination_of(rt, authenticator))
+    try:
+        rt.oob.check(challenge, code, now=rt.clock.now())
+    except InvalidBindingCodeError as exc:
+        await tx.oob.add_failure(stored.id, seen=stored.failures)
+        return challenge, exc
+    # Conditional: of two right answers racing on two nodes, one spends it.
+    if not await tx.oob.spend(stored.id, failures=stored.failures):
+        raise OobCodeUsedError()
+    return challenge, None
+
+
 async def oob_grant(rt: Runtime, grant: OobAnswer, info: RequestInfo) -> TokenSet:
     if not grant.oob_code:
         raise InvalidRequestError("Missing required parameter: oob_code")
@@ -111,17 +129,10 @@ async def oob_grant(rt: Runtime, grant: OobAnswer, info: RequestInfo) -> TokenSe
         user, items = await user_of(tx, transaction)
         await check_limits(rt, otp_key(user.id), info)
         stored, authenticator = await _challenge(tx, grant.oob_code, transaction, items)
-        challenge = with_destination(stored, destination_of(rt, authenticator))
-        try:
-            rt.oob.check(challenge, grant.binding_code, now=rt.clock.now())
-        except InvalidBindingCodeError as exc:
-            failure = exc
-            await tx.oob.add_failure(stored.id, seen=stored.failures)
+        challenge, failure = await answer(rt, tx, stored, authenticator, grant.binding_code)
+        if failure is not None:
             await record_failure(rt, tx, transaction, info, factor="oob")
         else:
-            # Conditional: of two right answers racing on two nodes, one spends it.
-            if not await tx.oob.spend(stored.id, failures=stored.failures):
-                raise OobCodeUsedError()
             await _confirm(rt, tx, transaction, authenticator, items, info=info)
     if failure is not None:
         await count_failure(rt, otp_key(user.id), info, factor="oob")

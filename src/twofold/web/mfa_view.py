@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,16 @@ from fastapi import Request
 from starlette.responses import Response
 
 from twofold.domain import Authenticator, AuthorizationRequest
+from twofold.errors import (
+    InvalidGrantError,
+    OobCodeExpiredError,
+    OobCodeSupersededError,
+    OobCodeUsedError,
+    TooManyOobFailuresError,
+    TwofoldError,
+)
 from twofold.factors.base import Factor
+from twofold.flows.factor_pages import page_of
 from twofold.flows.hosted_mfa import Passed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
@@ -25,6 +35,28 @@ from twofold.web.steps import advance
 
 INVALID_CODE = "The code you entered is invalid."
 MISSING_CODE = "Enter the code."
+CODE_ERRORS: Mapping[type[TwofoldError], str] = MappingProxyType(
+    {
+        OobCodeExpiredError: "The code has expired. Send a new one.",
+        TooManyOobFailuresError: "Too many wrong codes. Send a new one.",
+        OobCodeSupersededError: "A newer code was sent: use that one.",
+        OobCodeUsedError: "This code was already used. Send a new one.",
+    }
+)
+"""Refusals of a sent code that a retyped code cannot fix; any other is a wrong code."""
+NOT_SENT = "We could not send the code. Try again in a moment."
+SENT_AGAIN = "We sent a new code."
+
+
+def code_error(exc: TwofoldError) -> str:
+    if type(exc) is InvalidGrantError:  # no live challenge: its description says what to do
+        return exc.description
+    return CODE_ERRORS.get(type(exc), INVALID_CODE)
+
+
+def sends_message(retry_at: dt.datetime, now: dt.datetime) -> str:
+    """A send limit (`too_many_sms` and friends) as the person reads it."""
+    return f"Too many codes were sent. Try again in {_minutes(retry_at, now)}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +77,12 @@ def page_url(path: str, auth_request: AuthorizationRequest, **extra: str | None)
 
 
 def locked_message(retry_at: dt.datetime, now: dt.datetime) -> str:
+    return f"Too many failed attempts. Try again in {_minutes(retry_at, now)}."
+
+
+def _minutes(retry_at: dt.datetime, now: dt.datetime) -> str:
     minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed attempts. Try again in {minutes} {unit}."
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def added_on(item: Authenticator) -> str:
@@ -56,20 +91,26 @@ def added_on(item: Authenticator) -> str:
 
 
 def authenticator_links(
-    factors: Mapping[FactorType, Factor],
-    auth_request: AuthorizationRequest,
-    authenticators: tuple[Authenticator, ...],
+    rt: Runtime, auth_request: AuthorizationRequest, authenticators: tuple[Authenticator, ...]
 ) -> list[Link]:
-    return [
-        Link(
-            href=page_url("/u/mfa", auth_request, factor=item.type.value, authenticator=item.id),
-            label=factors[item.type].page.label,
-            element_id=f"choose-{index}",
-            description=factors[item.type].page.description,
-            detail=added_on(item),
+    """Picker entries; each authenticator's page is its factor's (or its channel's)."""
+    links = []
+    for index, item in enumerate(authenticators, start=1):
+        page = page_of(rt, item)
+        if page is None:
+            continue
+        links.append(
+            Link(
+                href=page_url(
+                    "/u/mfa", auth_request, factor=item.type.value, authenticator=item.id
+                ),
+                label=page.label,
+                element_id=f"choose-{index}",
+                description=page.description,
+                detail=added_on(item),
+            )
         )
-        for index, item in enumerate(authenticators, start=1)
-    ]
+    return links
 
 
 def fallback_links(

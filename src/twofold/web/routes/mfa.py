@@ -12,8 +12,18 @@ from starlette.responses import Response
 from twofold.api.deps import RequestInfoDep, RuntimeDep
 from twofold.api.params import Params, read_params
 from twofold.domain import Authenticator, AuthorizationRequest
-from twofold.errors import InvalidGrantError, InvalidRequestError, TooManyAttemptsError
-from twofold.flows import authorize, hosted_mfa, sessions
+from twofold.errors import (
+    CountryNotAllowedError,
+    ExpiredTokenError,
+    InvalidGrantError,
+    InvalidRequestError,
+    TooManyAttemptsError,
+    TooManySendsError,
+)
+from twofold.factors.oob import OobChannel
+from twofold.factors.pages import FactorPage
+from twofold.flows import authorize, hosted_mfa, hosted_oob, sessions
+from twofold.flows.factor_pages import page_of
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
 from twofold.flows.step_up import MfaDemand
@@ -36,7 +46,9 @@ class Challenge:
     factor_type: FactorType | None
     """None while the user has a choice to make (the picker)."""
     authenticator: Authenticator | None = None
-    """Set when one authenticator was picked by id."""
+    """Set when one authenticator was picked by id, or is the user's only one."""
+    page: FactorPage | None = None
+    """The chosen factor's page (an out-of-band authenticator's is its channel's)."""
 
 
 def _select(
@@ -48,7 +60,7 @@ def _select(
     picked_id = query.text("authenticator", max_length=100)
     if factor is None:
         only = options.authenticators[0] if len(options.authenticators) == 1 else None
-        return (only.type if only else None), None
+        return (only.type if only else None), only
     held = {a.type.value for a in options.authenticators} | {f.value for f in options.fallbacks}
     picked = next((a for a in options.authenticators if a.id == picked_id), None)
     wrong_pick = picked_id is not None and (picked is None or picked.type.value != factor)
@@ -70,7 +82,23 @@ async def _challenge(
     if not options.authenticators:
         return current, auth_request
     factor_type, picked = _select(request, options)
-    return Challenge(current, auth_request, user_id, options, factor_type, picked)
+    page = _factor_page(rt, factor_type, picked)
+    return Challenge(current, auth_request, user_id, options, factor_type, picked, page)
+
+
+def _factor_page(
+    rt: Runtime, factor_type: FactorType | None, picked: Authenticator | None
+) -> FactorPage | None:
+    if factor_type is None:
+        return None
+    if picked is not None:
+        page = page_of(rt, picked)
+    else:
+        factor = rt.factors.get(factor_type)
+        page = factor.page if factor else None
+    if page is None:  # e.g. `?factor=oob` without saying which phone or address
+        raise InvalidRequestError("Choose one of your authenticators.")
+    return page
 
 
 async def _offer_remember(rt: Runtime, auth_request: AuthorizationRequest) -> bool:
@@ -82,24 +110,30 @@ async def _offer_remember(rt: Runtime, auth_request: AuthorizationRequest) -> bo
 
 
 async def _page(
-    request: Request, rt: Runtime, it: Challenge, *, error: str | None = None, status: int = 200
+    request: Request,
+    rt: Runtime,
+    it: Challenge,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    oob_code: str | None = None,
 ) -> Response:
     """The picker, or the chosen factor's form with its fallback and "another method" links."""
     factors, auth_request = rt.factors, it.auth_request
     context: dict[str, Any] = {
         "error": error,
+        "notice": notice,
         "fallback_links": view.fallback_links(
             factors, auth_request, it.options.fallbacks, showing=it.factor_type
         ),
     }
     if it.factor_type is None:
         context["heading"] = "Verify your identity"
-        context["choices"] = view.authenticator_links(
-            factors, auth_request, it.options.authenticators
-        )
+        context["choices"] = view.authenticator_links(rt, auth_request, it.options.authenticators)
         template = "mfa_picker.html"
     else:
-        page = factors[it.factor_type].page
+        page = it.page
         several = len(it.options.authenticators) > 1
         context |= {
             "page": page,
@@ -112,8 +146,10 @@ async def _page(
             ),
             "offer_remember": await _offer_remember(rt, auth_request),
             "remember_days": rt.settings.sessions.remember_days,
+            "oob_code": oob_code,
+            "can_call": it.authenticator is not None and it.authenticator.oob_channel == "sms",
             "picker_url": view.page_url("/u/mfa", auth_request)
-            if several or page.is_fallback
+            if several or (page is not None and page.is_fallback)
             else None,
         }
         template = "mfa_challenge.html"
@@ -130,7 +166,36 @@ async def show_challenge(
     if not isinstance(it, Challenge):
         signed_in, auth_request = it
         return await advance(rt, request, signed_in, auth_request, info)
+    if it.page is not None and it.page.sends_code:
+        return await _send(request, rt, it, info)
     return await _page(request, rt, it)
+
+
+async def _send(
+    request: Request,
+    rt: Runtime,
+    it: Challenge,
+    info: RequestInfo,
+    *,
+    channel: OobChannel | None = None,
+    again: bool = False,
+) -> Response:
+    """Send a code (a new one kills the last) and show the form holding its handle."""
+    if it.authenticator is None:
+        raise InvalidRequestError("Choose one of your authenticators.")
+    try:
+        sent = await hosted_oob.send_code(
+            rt, it.user_id, it.authenticator.id, info, channel=channel, sign_in=it.auth_request
+        )
+    except TooManySendsError as exc:
+        refused = view.sends_message(exc.retry_at, rt.clock.now())
+        return await _page(request, rt, it, error=refused, status=429)
+    except (CountryNotAllowedError, InvalidGrantError) as exc:
+        return await _page(request, rt, it, error=exc.description, status=403)
+    if not sent.delivered:
+        return await _page(request, rt, it, error=view.NOT_SENT, status=503, oob_code=sent.oob_code)
+    notice = view.SENT_AGAIN if again else None
+    return await _page(request, rt, it, notice=notice, oob_code=sent.oob_code)
 
 
 @router.post("/u/mfa")
@@ -143,28 +208,48 @@ async def submit_challenge(
     if not isinstance(it, Challenge):
         signed_in, auth_request = it
         return await advance(rt, request, signed_in, auth_request, info)
-    if it.factor_type is None:
+    if it.factor_type is None or it.page is None:
         raise InvalidRequestError("Choose one of your authenticators.")
-    code = form.text("code", max_length=100)
-    if not code:
-        return await _page(request, rt, it, error=view.MISSING_CODE, status=400)
-    try:
-        passed = await hosted_mfa.verify_factor(
-            rt,
-            it.user_id,
-            it.factor_type,
-            code,
-            info,
-            sign_in=it.auth_request,
-            authenticator_id=it.authenticator.id if it.authenticator else None,
+    if it.page.sends_code and form.text("resend", max_length=10) is not None:
+        voice: OobChannel | None = (
+            "voice" if form.text("resend", max_length=10) == "voice" else None
         )
-    except InvalidGrantError:
-        return await _page(request, rt, it, error=view.INVALID_CODE, status=400)
+        return await _send(request, rt, it, info, channel=voice, again=True)
+    code = form.text("code", max_length=100)
+    oob_code = form.text("oob_code", max_length=100) if it.page.sends_code else None
+    if not code:
+        return await _page(request, rt, it, error=view.MISSING_CODE, status=400, oob_code=oob_code)
+    try:
+        passed = await _answer(rt, it, code, oob_code, info)
+    except (InvalidGrantError, ExpiredTokenError) as exc:
+        error = view.code_error(exc)
+        return await _page(request, rt, it, error=error, status=400, oob_code=oob_code)
     except TooManyAttemptsError as exc:
         locked = view.locked_message(exc.retry_at, rt.clock.now())
-        return await _page(request, rt, it, error=locked, status=429)
+        return await _page(request, rt, it, error=locked, status=429, oob_code=oob_code)
     remember = bool(form.text("remember_browser", max_length=10))
     return await _passed(request, rt, it, passed, info, remember=remember)
+
+
+async def _answer(
+    rt: Runtime, it: Challenge, code: str, oob_code: str | None, info: RequestInfo
+) -> hosted_mfa.Passed:
+    """A sent code is checked against the challenge its handle names; others by factor."""
+    if oob_code is not None:
+        return await hosted_oob.verify_code(
+            rt, it.user_id, oob_code, code, info, sign_in=it.auth_request
+        )
+    if it.factor_type is None:
+        raise InvalidRequestError("Choose one of your authenticators.")
+    return await hosted_mfa.verify_factor(
+        rt,
+        it.user_id,
+        it.factor_type,
+        code,
+        info,
+        sign_in=it.auth_request,
+        authenticator_id=it.authenticator.id if it.authenticator else None,
+    )
 
 
 async def _passed(
