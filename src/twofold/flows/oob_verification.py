@@ -19,8 +19,7 @@ from twofold.errors import (
     OobCodeUsedError,
 )
 from twofold.factors.oob import AMR, OobChallenge, handle_hash
-from twofold.flows.attempts import check_limits, count_failure, on_authenticator, otp_key
-from twofold.flows.challenge import open_for_client
+from twofold.flows.attempts import count_failure, on_authenticator, otp_key
 from twofold.flows.grants import GrantType
 from twofold.flows.oob_delivery import destination_of, with_destination
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -28,9 +27,9 @@ from twofold.flows.tokens import TokenSet, mint
 from twofold.flows.verification import (
     activate_recovery_code,
     consume,
+    open_grant,
     record_failure,
     succeed,
-    user_of,
 )
 from twofold.security import tokens
 from twofold.store.repos.oob import StoredChallenge
@@ -118,16 +117,9 @@ async def oob_grant(rt: Runtime, grant: OobAnswer, info: RequestInfo) -> TokenSe
         raise InvalidRequestError("Missing required parameter: binding_code")
     failure: InvalidBindingCodeError | None = None
     async with rt.store.transaction() as tx:
-        application, transaction = await open_for_client(
-            rt,
-            tx,
-            client_id=grant.client_id,
-            client_secret=grant.client_secret,
-            mfa_token=grant.mfa_token,
-            grant_type=GrantType.MFA_OOB,
+        application, transaction, user, items = await open_grant(
+            rt, tx, grant, grant_type=GrantType.MFA_OOB, limit_key=otp_key, info=info
         )
-        user, items = await user_of(tx, transaction)
-        await check_limits(rt, otp_key(user.id), info)
         stored, authenticator = await _challenge(tx, grant.oob_code, transaction, items)
         challenge, failure = await answer(rt, tx, stored, authenticator, grant.binding_code)
         if failure is not None:

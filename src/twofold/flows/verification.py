@@ -7,10 +7,12 @@ event) before the error is raised, so guessing is counted even though the reques
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from twofold.audit import events
-from twofold.domain import Authenticator, MfaTransaction, User
+from twofold.domain import Application, Authenticator, MfaTransaction, User
 from twofold.errors import (
     InvalidGrantError,
     InvalidOtpError,
@@ -59,22 +61,52 @@ def _candidates(items: list[Authenticator]) -> list[Authenticator]:
     return active + [a for a in otp if a.status == AuthenticatorStatus.PENDING]
 
 
+class BearerGrant(Protocol):
+    """A second-factor grant: the client's credentials and the `mfa_token` it holds."""
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def client_secret(self) -> str | None: ...
+
+    @property
+    def mfa_token(self) -> str | None: ...
+
+
+async def open_grant(
+    rt: Runtime,
+    tx: Tx,
+    grant: BearerGrant,
+    *,
+    grant_type: GrantType,
+    limit_key: Callable[[str], str],
+    info: RequestInfo,
+) -> tuple[Application, MfaTransaction, User, list[Authenticator]]:
+    """What every second-factor grant starts with: the client and its `mfa_token`, the user
+    and their authenticators, and a refusal when the user's or the IP's bucket is empty."""
+    application, transaction = await open_for_client(
+        rt,
+        tx,
+        client_id=grant.client_id,
+        client_secret=grant.client_secret,
+        mfa_token=grant.mfa_token,
+        grant_type=grant_type,
+    )
+    user, items = await user_of(tx, transaction)
+    await check_limits(rt, limit_key(user.id), info)
+    return application, transaction, user, items
+
+
 async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> TokenSet:
     if not grant.response:
         raise InvalidRequestError("Missing required parameter: otp")
     code = grant.response
     failure: TwofoldError | None = None
     async with rt.store.transaction() as tx:
-        application, transaction = await open_for_client(
-            rt,
-            tx,
-            client_id=grant.client_id,
-            client_secret=grant.client_secret,
-            mfa_token=grant.mfa_token,
-            grant_type=GrantType.MFA_OTP,
+        application, transaction, user, items = await open_grant(
+            rt, tx, grant, grant_type=GrantType.MFA_OTP, limit_key=otp_key, info=info
         )
-        user, items = await user_of(tx, transaction)
-        await check_limits(rt, otp_key(user.id), info)
         verified = await verify_code(rt, tx, user, _candidates(items), code)
         if verified is None:
             failure = InvalidOtpError()
@@ -114,16 +146,9 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
         raise InvalidRequestError("Missing required parameter: recovery_code")
     failure: TwofoldError | None = None
     async with rt.store.transaction() as tx:
-        application, transaction = await open_for_client(
-            rt,
-            tx,
-            client_id=grant.client_id,
-            client_secret=grant.client_secret,
-            mfa_token=grant.mfa_token,
-            grant_type=GrantType.MFA_RECOVERY_CODE,
+        application, transaction, user, items = await open_grant(
+            rt, tx, grant, grant_type=GrantType.MFA_RECOVERY_CODE, limit_key=recovery_key, info=info
         )
-        user, items = await user_of(tx, transaction)
-        await check_limits(rt, recovery_key(user.id), info)
         stored = active_recovery_code(items)
         new_code = await use_recovery_code(rt, tx, stored, grant.response)
         if stored is None or new_code is None:
