@@ -14,7 +14,6 @@ from fastapi import Request
 from starlette.responses import Response
 
 from twofold.api.params import Params, read_params
-from twofold.domain import AuthorizationRequest
 from twofold.flows import authorize
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession, start_session
@@ -34,19 +33,6 @@ class Account:
     user_id: UserId
 
 
-def _probe(current: OpenSession, return_to: str, rt: Runtime) -> AuthorizationRequest:
-    """An unsaved account sign-in, so the gate asks the very decision the sign-in will."""
-    now = rt.clock.now()
-    return AuthorizationRequest(
-        id="",
-        session_id=current.session.id,
-        client_id=None,
-        params={"return_to": return_to},
-        created_at=now,
-        expires_at=now,
-    )
-
-
 async def enter(
     rt: Runtime,
     request: Request,
@@ -60,16 +46,14 @@ async def enter(
     `return_to` must be a path of these pages (never taken from the request's parameters),
     so the sign-in cannot be made to end somewhere else.
     """
-    if current is not None and current.session.user_id is not None:
-        step = await current_step(rt, request, current, _probe(current, return_to, rt))
-        if step == Step.DONE:
-            return Account(current=current, user_id=current.session.user_id)
     if current is None:
         current = await start_session(rt, info)
-    auth_request = await authorize.begin(
-        rt, current, client_id=None, params={"return_to": return_to}
-    )
-    return await advance(rt, request, current, auth_request, info)
+    # Unsaved until a page must be shown: a browser let straight in writes nothing.
+    sign_in = authorize.prepare(rt, current, client_id=None, params={"return_to": return_to})
+    user_id = current.session.user_id
+    if user_id is not None and await current_step(rt, request, current, sign_in) == Step.DONE:
+        return Account(current=current, user_id=user_id)
+    return await advance(rt, request, current, sign_in, info, saved=False)
 
 
 async def enter_form(

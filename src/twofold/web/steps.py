@@ -57,9 +57,10 @@ async def current_step(
     remembered = demands.mfa == MfaDemand.POLICY and (
         await remembered_for(rt, request.cookies.get(REMEMBER_COOKIE), user_id) is not None
     )
-    facts = Facts(
-        session=current.session, has_factor=await has_factor(rt, user_id), remembered=remembered
-    )
+    # Whether the user has a factor matters only when MFA may be asked for: a request that
+    # never asks (policy "never", no acr_values) skips the query.
+    enrolled = demands.mfa != MfaDemand.NONE and await has_factor(rt, user_id)
+    facts = Facts(session=current.session, has_factor=enrolled, remembered=remembered)
     return next_step(demands, facts, now=rt.clock.now())
 
 
