@@ -10,6 +10,9 @@ LEGS ?= sqlite postgresql
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 BENCH ?= mfa_otp
+# BENCH=webauthn runs bench/webauthn_http.py: a bench/webauthn.py would shadow the py_webauthn
+# package for every script there (a script's own directory comes first on the path).
+BENCH_SCRIPT = $(if $(filter webauthn,$(BENCH)),webauthn_http,$(BENCH))
 LINT_PATHS := src tests $(wildcard bench) $(wildcard examples)
 
 SHELL := /bin/bash
@@ -29,6 +32,8 @@ help:
 	@echo "make migration m=\"add x\"   write the next Alembic revision (autogenerate)"
 	@echo "make bench      the MFA step under load, SQLite then PostgreSQL (BENCH_ARGS=\"...\");"
 	@echo "                BENCH=oidc_code: the code and refresh grants and silent SSO instead"
+	@echo "                BENCH=webauthn_verify: WebAuthn assertion verifications/s, in process"
+	@echo "                BENCH=webauthn: the WebAuthn challenge and answer over HTTP"
 	@echo "make clean      remove caches and build output (keeps .venv and var/)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -99,7 +104,7 @@ test: lint services
 	exit $$failed
 
 bench: $(STAMP)
-	$(BIN)/python bench/$(BENCH).py $(BENCH_ARGS)
+	$(BIN)/python bench/$(BENCH_SCRIPT).py $(BENCH_ARGS)
 
 migration: $(STAMP)
 	@if [[ -z "$(m)" ]]; then echo 'usage: make migration m="what it changes"'; exit 2; fi

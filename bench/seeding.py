@@ -79,7 +79,7 @@ async def seed(settings: Settings, *, count: int, scope: str, ttl: int) -> Seede
                 rows["a"].append(authenticator_row(authenticator_id, user_id, sealed, key_id, now))
                 token = tokens.new_token()
                 rows["t"].append(
-                    _transaction_row(
+                    transaction_row(
                         tokens.token_hash(token),
                         user_id=user_id,
                         client_id=client.application.client_id,
@@ -145,7 +145,7 @@ def authenticator_row(
     }
 
 
-def _transaction_row(
+def transaction_row(
     token_hash: str,
     *,
     user_id: str,

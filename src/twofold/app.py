@@ -10,13 +10,14 @@ from typing import cast
 from fastapi import FastAPI
 
 from twofold import __version__, web
-from twofold.api import errors, management, mfa, oauth, oidc, openapi, wellknown
+from twofold.api import errors, management, mfa, oauth, oidc, openapi, passkey, wellknown
 from twofold.channels import build_channels
 from twofold.clock import SystemClock
 from twofold.config import Settings
 from twofold.factors.oob import OobCodes
 from twofold.factors.recovery import RecoveryCodeFactor
 from twofold.factors.registry import build_registry
+from twofold.factors.webauthn.ceremony import RelyingParty
 from twofold.flows.runtime import Runtime
 from twofold.flows.signing import load_signing
 from twofold.security.envelope import KeyRing
@@ -60,6 +61,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
             settings=settings.oob,
         ),
         channels=channels,
+        relying_party=RelyingParty.from_settings(settings),
     )
 
 
@@ -98,6 +100,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     openapi.install(app)
     app.include_router(oauth.router)
     app.include_router(mfa.router)
+    app.include_router(passkey.router)
     app.include_router(management.router)
     app.include_router(wellknown.router)
     app.include_router(oidc.router)

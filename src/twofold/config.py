@@ -6,6 +6,8 @@ Nothing reads the environment at import time: call `Settings()` (or `load_settin
 
 from __future__ import annotations
 
+import ipaddress
+import uuid
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -111,6 +113,149 @@ class OobSettings(BaseModel):
     @classmethod
     def _iso_regions(cls, value: list[str]) -> list[str]:
         return _country_list(value)
+
+
+WebauthnAlgorithm = Literal["ES256", "EdDSA", "RS256"]
+WebauthnRequirement = Literal["required", "preferred", "discouraged"]
+
+
+class WebauthnFactorSettings(BaseModel):
+    """What one WebAuthn factor type asks of the authenticator (WebAuthn section 5.4.4)."""
+
+    user_verification: WebauthnRequirement
+    """"required" refuses a response without the UV flag (PIN or biometrics)."""
+    resident_key: WebauthnRequirement
+    """Whether the credential should be discoverable (stored on the authenticator)."""
+
+
+def _all_webauthn_algorithms() -> list[WebauthnAlgorithm]:
+    return ["ES256", "EdDSA", "RS256"]
+
+
+def _webauthn_origin(value: str) -> str:
+    """`scheme://host[:port]`, as browsers write `clientDataJSON.origin` (no path, no slash)."""
+    origin = value.strip().rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.path:
+        raise ValueError(f"a WebAuthn origin is scheme://host[:port], not {value!r}")
+    if parts.scheme == "http" and parts.hostname != "localhost":
+        # Browsers offer WebAuthn only in a secure context: https, or http://localhost.
+        raise ValueError(f"a WebAuthn origin must be https (or http://localhost), not {value!r}")
+    return origin
+
+
+def _aaguid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise ValueError(
+            f"an AAGUID is a UUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8, not {value!r}"
+        ) from None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class WebauthnSettings(BaseModel):
+    """Security keys, device biometrics and passkeys (docs/decisions/008, docs/factors.md).
+
+    The RP ID is fixed once credentials exist: every credential is bound to it, so changing
+    it strands them all."""
+
+    rp_id: str | None = None
+    """Default: the issuer's host (`localhost` when the issuer host is an IP address)."""
+    rp_name: str | None = None
+    """Default: `tenant_name`."""
+    origins: list[str] = Field(default_factory=list)
+    """Origins whose pages may run the ceremonies. Default: the issuer's origin."""
+    roaming: WebauthnFactorSettings = WebauthnFactorSettings(
+        user_verification="discouraged", resident_key="discouraged"
+    )
+    """Security keys (`webauthn-roaming`): a touch suffices, no credential stored on the key."""
+    platform: WebauthnFactorSettings = WebauthnFactorSettings(
+        user_verification="required", resident_key="preferred"
+    )
+    """Device biometrics (`webauthn-platform`): fingerprint, face or screen lock every time."""
+    algorithms: list[WebauthnAlgorithm] = Field(default_factory=_all_webauthn_algorithms)
+    """Accepted credential algorithms, offered in this order."""
+    timeout_ms: int = Field(default=60000, ge=10000, le=600000)
+    attestation: Literal["none", "direct"] = "none"
+    """"direct" asks authenticators for their attestation statement (their make and model)."""
+    trusted_roots: list[Path] = Field(default_factory=list)
+    """PEM certificates; with "direct", a statement that does not chain to one is refused."""
+    aaguid_allow: list[str] = Field(default_factory=list)
+    """Only these authenticator models (AAGUIDs); empty = any."""
+    aaguid_deny: list[str] = Field(default_factory=list)
+    """Never these models; wins over `aaguid_allow`."""
+    passkeys: bool = False
+    """Passwordless sign-in with a discoverable credential (both factors at once)."""
+    challenges: Bucket = Bucket(burst=15, refill_seconds=4)
+    """Challenges generated per user: 15, then 15 a minute (Auth0's limit)."""
+    failures: Bucket = Bucket(burst=15, refill_seconds=4)
+    """Failed verifications per user: 15, then 15 a minute (Auth0's limit)."""
+    passkey_challenges_per_ip: Bucket = Bucket(burst=60, refill_seconds=1)
+    """Passkey challenges handed to one client IP (no user is known yet): 60, then 60 a
+    minute. Per user 15 a minute is Auth0's; an office behind one NAT needs more per IP."""
+
+    @field_validator("rp_id")
+    @classmethod
+    def _host_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host = value.strip().lower()
+        if not host or any(char in host for char in "/:@ ") or _is_ip(host):
+            raise ValueError(f"the RP ID is a domain name such as example.com, not {value!r}")
+        return host
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [_webauthn_origin(origin) for origin in value]
+
+    @field_validator("algorithms")
+    @classmethod
+    def _some_algorithms(cls, value: list[WebauthnAlgorithm]) -> list[WebauthnAlgorithm]:
+        if not value:
+            raise ValueError("at least one WebAuthn algorithm is needed")
+        return list(dict.fromkeys(value))
+
+    @field_validator("aaguid_allow", "aaguid_deny")
+    @classmethod
+    def _aaguids(cls, value: list[str]) -> list[str]:
+        return [_aaguid(item) for item in value]
+
+    @field_validator("trusted_roots")
+    @classmethod
+    def _readable_pem(cls, value: list[Path]) -> list[Path]:
+        for path in value:
+            if not path.is_file() or b"-----BEGIN CERTIFICATE-----" not in path.read_bytes():
+                raise ValueError(f"{path} is not a readable PEM certificate file")
+        return value
+
+    def resolved_rp_id(self, issuer: str) -> str:
+        """The configured RP ID, or the issuer's host (`localhost` for an IP address:
+        browsers refuse an IP address as RP ID)."""
+        if self.rp_id is not None:
+            return self.rp_id
+        host = (urlsplit(issuer).hostname or "localhost").lower()
+        return "localhost" if _is_ip(host) else host
+
+    def resolved_origins(self, issuer: str) -> list[str]:
+        """The configured origins, or the issuer's; for an IP issuer also its `localhost`
+        twin, the only one a browser can use with the `localhost` RP ID."""
+        if self.origins:
+            return list(self.origins)
+        parts = urlsplit(issuer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if not _is_ip(parts.hostname or ""):
+            return [origin]
+        port = f":{parts.port}" if parts.port else ""
+        return [origin, f"{parts.scheme}://localhost{port}"]
 
 
 class TokenSettings(BaseModel):
@@ -317,12 +462,28 @@ class Settings(BaseSettings):
     branding: BrandingSettings = BrandingSettings()
     oob: OobSettings = OobSettings()
     channels: ChannelSettings = ChannelSettings()
+    webauthn: WebauthnSettings = WebauthnSettings()
 
     @field_validator("issuer")
     @classmethod
     def _issuer_ends_with_slash(cls, value: str) -> str:
         # Auth0 issuers end with "/"; audiences are built by appending to it.
         return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _webauthn_origins_in_rp_id(self) -> Settings:
+        # WebAuthn section 5.1.3: a browser refuses an RP ID that is not the page's host or
+        # one of its parent domains, so such a setting could never work: fail at start-up.
+        # Default origins on an IP address (a development issuer) are exempt: the browser
+        # uses their `localhost` twin.
+        rp_id = self.webauthn.resolved_rp_id(self.issuer)
+        for origin in self.webauthn.resolved_origins(self.issuer):
+            host = (urlsplit(origin).hostname or "").lower()
+            if not self.webauthn.origins and (not host or _is_ip(host)):
+                continue
+            if host != rp_id and not host.endswith("." + rp_id):
+                raise ValueError(f"the WebAuthn origin {origin} is not within the RP ID {rp_id}")
+        return self
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -9,6 +9,9 @@ TwofoldError
  |    +-- InvalidRecoveryCodeError
  |    +-- InvalidBindingCodeError   (a wrong out-of-band code: count it as a failure)
  |    +-- OobCodeUsedError, OobCodeSupersededError, TooManyOobFailuresError
+ |    +-- WebauthnRegistrationError  (a security key or device response that cannot enrol)
+ |    +-- WebauthnAssertionError     (a WebAuthn sign-in response that does not verify)
+ |         +-- WebauthnCounterRegressionError  (signature good, counter not increasing)
  +-- ExpiredTokenError          expired_token
  |    +-- OobCodeExpiredError
  +-- InvalidScopeError          invalid_scope (wider than what was granted)
@@ -99,6 +102,37 @@ class OobCodeSupersededError(InvalidGrantError):
 
 class TooManyOobFailuresError(InvalidGrantError):
     description = "Too many wrong codes: ask for a new one."
+
+
+class WebauthnRegistrationError(InvalidGrantError):
+    """A registration (attestation) response refused: wrong origin, RP ID or challenge, no
+    user verification when required, an algorithm, attestation or model not allowed.
+
+    The description names which, never echoing the client's values."""
+
+    description = "The security key or device could not be registered."
+
+
+class WebauthnAssertionError(InvalidGrantError):
+    """An authentication (assertion) response refused; like a wrong code, it counts as a
+    failure."""
+
+    description = "The security key or device response could not be verified."
+
+
+class WebauthnCounterRegressionError(WebauthnAssertionError):
+    """The signature verified but the sign counter did not increase (WebAuthn section 6.1.1):
+    two copies of the credential may exist. Raised only after the signature checked out, so
+    a forger cannot provoke the clone alarm."""
+
+    description = "The security key's signature counter went backwards; it may have been cloned."
+
+    def __init__(self, *, stored: int, received: int) -> None:
+        super().__init__()
+        self.stored = stored
+        """The counter kept from the credential's last use."""
+        self.received = received
+        """The counter in the refused response (not greater than `stored`)."""
 
 
 class ExpiredTokenError(TwofoldError):

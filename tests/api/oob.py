@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ import pytest
 from pydantic import SecretStr
 
 from tests.api.conftest import TokenFactory
-from tests.builders import Client, an_ip
+from tests.api.helpers import associate, code, mfa_token, otp_grant
+from tests.builders import Client, Person, a_client, a_user, an_ip
 from tests.fakes.smtp import PASSWORD, USERNAME, Relay, make_certificate, smtp_server
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, fake_twilio
 from twofold.app import build_runtime, close_runtime, create_app
@@ -80,6 +82,27 @@ async def factors_on(client: httpx.AsyncClient, auth: TokenFactory) -> None:
         assert response.json() == {"enabled": True}
 
 
+@asynccontextmanager
+async def oob_app(
+    settings: Settings, clock: FrozenClock, tmp_path: Path, **oob_changes: Any
+) -> AsyncIterator[Oob]:
+    """An app on the shared database whose channels are the loopback fakes; `oob_changes`
+    adjust its out-of-band settings (`countries_denied=["FR"]`...)."""
+    certificate = make_certificate(tmp_path)
+    relay = Relay()
+    with fake_twilio() as twilio:
+        async with smtp_server(relay, certificate, security="starttls") as port:
+            channels = channel_settings(twilio, smtp_port=port, ca_file=certificate.cert_path)
+            oob_settings = settings.oob.model_copy(update=oob_changes)
+            custom = settings.model_copy(update={"channels": channels, "oob": oob_settings})
+            rt = await build_runtime(custom, clock=clock)
+            app = create_app(custom, runtime=rt)
+            transport = httpx.ASGITransport(app=app, client=(an_ip(), 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://twofold.test") as h:
+                yield Oob(rt=rt, http=h, twilio=twilio, relay=relay)
+            await close_runtime(rt)
+
+
 @pytest.fixture
 async def oob(  # noqa: PLR0917 - pytest passes fixtures by name
     settings: Settings,
@@ -92,18 +115,8 @@ async def oob(  # noqa: PLR0917 - pytest passes fixtures by name
     """An app on the shared database whose channels are the loopback fakes, with the sms
     and email factors on (`tenant` puts the factors back afterwards)."""
     await factors_on(client, auth)
-    certificate = make_certificate(tmp_path)
-    relay = Relay()
-    with fake_twilio() as twilio:
-        async with smtp_server(relay, certificate, security="starttls") as port:
-            channels = channel_settings(twilio, smtp_port=port, ca_file=certificate.cert_path)
-            custom = settings.model_copy(update={"channels": channels})
-            rt = await build_runtime(custom, clock=clock)
-            app = create_app(custom, runtime=rt)
-            transport = httpx.ASGITransport(app=app, client=(an_ip(), 40000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://twofold.test") as h:
-                yield Oob(rt=rt, http=h, twilio=twilio, relay=relay)
-            await close_runtime(rt)
+    async with oob_app(settings, clock, tmp_path) as app:
+        yield app
 
 
 def a_number() -> str:
@@ -135,6 +148,18 @@ def last_mail(relay: Relay, to: str) -> str:
     mail = [m for m in relay.mails if m.recipients == [to]][-1]
     assert code_in(mail.part("html")) == code_in(mail.part("plain"))
     return code_in(mail.part("plain"))
+
+
+async def with_otp(oob: Oob, clock: FrozenClock) -> tuple[Client, Person, str]:
+    """A user with an active OTP; returns the client, the person and an `enroll` token."""
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    token = await mfa_token(
+        oob.http, app, person, audience=oob.rt.settings.mfa_audience, scope="enroll"
+    )
+    first = (await associate(oob.http, token)).json()
+    granted = await otp_grant(oob.http, app, token, code(first["secret"], clock.now()))
+    assert granted.status_code == 200, granted.text
+    return app, person, granted.json()["access_token"]
 
 
 async def associate_oob(

@@ -35,6 +35,7 @@ async def test_the_document_says_what_twofold_does(
             "client_credentials",
             "authorization_code",
             "refresh_token",
+            "urn:okta:params:oauth:grant-type:webauthn",
         ],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [runtime.settings.tokens.signing_alg],

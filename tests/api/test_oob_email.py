@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.api.conftest import TokenFactory
-from tests.api.helpers import associate, code, mfa_token, otp_grant
+from tests.api.helpers import mfa_token
 from tests.api.oob import (
     Oob,
     a_number,
@@ -16,24 +16,13 @@ from tests.api.oob import (
     last_sms,
     oob,
     oob_grant,
+    with_otp,
 )
-from tests.builders import Client, Person, a_client, a_user
+from tests.builders import a_client, a_user
 from twofold.clock import FrozenClock
 from twofold.factors.destinations import mask_email
 
 __all__ = ["oob"]
-
-
-async def with_otp(oob: Oob, clock: FrozenClock) -> tuple[Client, Person, str]:
-    """A user with an active OTP; returns the client, the person and an `enroll` token."""
-    app, person = await a_client(oob.rt), await a_user(oob.rt)
-    token = await mfa_token(
-        oob.http, app, person, audience=oob.rt.settings.mfa_audience, scope="enroll"
-    )
-    first = (await associate(oob.http, token)).json()
-    granted = await otp_grant(oob.http, app, token, code(first["secret"], clock.now()))
-    assert granted.status_code == 200, granted.text
-    return app, person, granted.json()["access_token"]
 
 
 async def test_email_is_enrolled_beside_otp_and_confirmed_by_the_mailed_code(

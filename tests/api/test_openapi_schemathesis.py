@@ -32,8 +32,12 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import TokenFactory
 from tests.api.helpers import MFA_OTP, associate, code, mfa_token, otp_grant, password_login
+from tests.api.webauthn import WEBAUTHN, security_key, switch
+from tests.api.webauthn import associate as associate_webauthn
+from tests.api.webauthn import challenge as webauthn_challenge
+from tests.api.webauthn import grant as webauthn_grant
 from tests.builders import Client, a_client, a_user
-from twofold.api import mfa, oauth, oidc, wellknown
+from twofold.api import mfa, oauth, oidc, passkey, wellknown
 from twofold.api.management import (
     authentication_methods,
     clients,
@@ -65,6 +69,7 @@ MFA_SCOPES = "enroll read:authenticators remove:authenticators"
 ROUTERS = (
     oauth.router,
     mfa.router,
+    passkey.router,
     wellknown.router,
     oidc.router,
     *(
@@ -217,7 +222,9 @@ async def test_calls_with_client_credentials_conform(
 ) -> None:
     """HTTP Basic gets past client authentication to the grants and the challenge."""
     headers = basic(await a_client(runtime))
-    failures = await run(client, drawn, headers, prefixes=("/oauth/", "/mfa/challenge"))
+    failures = await run(
+        client, drawn, headers, prefixes=("/oauth/", "/mfa/challenge", "/passkey/")
+    )
     assert not failures, report(failures)
 
 
@@ -300,3 +307,31 @@ async def test_answers_random_input_cannot_reach_conform(
     assert blocked.status_code == 429
     assert "retry-after" not in blocked.headers
     conforms(schema, "POST /oauth/token", blocked, grant_type="password")
+
+
+@pytest.mark.usefixtures("tenant")
+async def test_webauthn_answers_conform(
+    client: httpx.AsyncClient, schema: BaseSchema, runtime: Runtime, auth: TokenFactory
+) -> None:
+    """Registration and request options, the WebAuthn grant, and the listed key."""
+    await switch(client, auth, enabled=True)
+    app, person = await a_client(runtime), await a_user(runtime)
+    key = security_key(runtime)
+    token = await mfa_token(client, app, person)
+    started = await associate_webauthn(client, token)
+    conforms(schema, "POST /mfa/associate", started, authenticator_types=["webauthn-roaming"])
+    body = started.json()
+    created = key.create(body["authn_params_public_key"])
+    confirmed = await webauthn_grant(client, app, body["auth_session"], created, mfa_token=token)
+    conforms(schema, "POST /oauth/token", confirmed, grant_type=WEBAUTHN)
+
+    token = await mfa_token(client, app, person)
+    asked = await webauthn_challenge(client, app, token)
+    conforms(schema, "POST /mfa/challenge", asked, mfa_token=token, challenge_type="webauthn")
+    listed = await client.get("/mfa/authenticators", headers={"authorization": f"Bearer {token}"})
+    conforms(schema, "GET /mfa/authenticators", listed)
+    options = asked.json()["authn_params_public_key"]
+    answered = await webauthn_grant(
+        client, app, asked.json()["auth_session"], key.get(options), mfa_token=token
+    )
+    conforms(schema, "POST /oauth/token", answered, grant_type=WEBAUTHN)

@@ -15,6 +15,7 @@ from twofold.audit.events import login as events_login
 from twofold.audit.events import mfa as events_mfa
 from twofold.audit.events import oidc as events_oidc
 from twofold.audit.events import oob as events_oob
+from twofold.audit.events import webauthn as events_webauthn
 
 REQUEST = {"user_id": "auth0|1", "client_id": "c1", "ip": "10.0.0.1", "user_agent": "ua"}
 ADMIN = {"user_id": "auth0|1", "actor": "m2m@clients"}
@@ -223,12 +224,63 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         "failure",
     ),
     (events.RefreshReused(**REQUEST, grant_id="grt_1", revoked=True), "ferrt", "failure"),
+    (
+        events.WebauthnEnrolmentStarted(**REQUEST, factor="webauthn-roaming"),
+        "gd_start_enroll",
+        "info",
+    ),
+    (
+        events.WebauthnEnrolmentFailed(**REQUEST, factor="webauthn-platform", reason="expired"),
+        "gd_webauthn_enrollment_failed",
+        "failure",
+    ),
+    (
+        events.WebauthnChallengeStarted(**REQUEST, authenticator_ids=("webauthn-roaming|dev_1",)),
+        "gd_start_auth",
+        "info",
+    ),
+    (
+        events.WebauthnChallengeFailed(**REQUEST, reason="invalid_response", failures=1),
+        "gd_webauthn_challenge_failed",
+        "failure",
+    ),
+    (
+        events.WebauthnPossibleClone(
+            **REQUEST,
+            authenticator_id="webauthn-roaming|dev_1",
+            factor="webauthn-roaming",
+            stored_count=7,
+            received_count=3,
+        ),
+        "webauthn_possible_clone",
+        "failure",
+    ),
+    (events.PasskeyChallengeStarted(**REQUEST), "passkey_challenge_started", "info"),
+    (
+        events.PasskeyLoginSucceeded(
+            **REQUEST, authenticator_id="webauthn-platform|dev_1", amr=("swk", "user", "mfa")
+        ),
+        "s",
+        "success",
+    ),
+    (
+        events.PasskeyLoginFailed(**REQUEST, reason="unknown_credential"),
+        "passkey_challenge_failed",
+        "failure",
+    ),
 ]
 IDS = [f"{type(event).__name__}-{code}" for event, code, _ in CASES]
 
 
 def test_every_event_class_is_listed_and_covered() -> None:
-    modules = (events_admin, events_login, events_mfa, events_oidc, events_oob)
+    modules = (
+        events_admin,
+        events_login,
+        events_mfa,
+        events_oidc,
+        events_oob,
+        events_webauthn,
+    )
     declared: set[object] = {
         value
         for module in modules

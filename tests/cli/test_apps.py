@@ -4,6 +4,7 @@ apps), update, delete, rotate-secret and list."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -247,3 +248,24 @@ async def test_update_rotate_and_delete(
         "Rotate an application's secret: web shop",
         "Delete an application: web shop",
     ]
+
+
+@pytest.mark.usefixtures("migrated")
+async def test_a_spa_may_hold_the_webauthn_grant_for_passkeys(cli: Cli) -> None:
+    webauthn = "urn:okta:params:oauth:grant-type:webauthn"
+    made = await cli(
+        "apps",
+        "create",
+        "--name",
+        "passkey spa",
+        "--type",
+        "spa",
+        "--grant-type",
+        "authorization_code",
+        "--grant-type",
+        webauthn,
+        "--json",
+    )
+    assert made.code == 0, made.stderr
+    assert made.json()["grant_types"] == ["authorization_code", webauthn]
+    assert made.json()["client_secret"] is None  # public: a passkey needs no client secret

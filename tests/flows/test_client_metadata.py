@@ -83,7 +83,8 @@ def test_urls_keep_their_order_once_each_and_at_most_100() -> None:
 def test_default_grants_per_application_type() -> None:
     defaults = {kind: check_grants(None, app_type=kind) for kind in DEFAULT_GRANTS}
     assert defaults["regular_web"][:3] == ("authorization_code", "refresh_token", "password")
-    assert len(defaults["regular_web"]) == 7
+    assert len(defaults["regular_web"]) == 8
+    assert defaults["regular_web"][-1] == "urn:okta:params:oauth:grant-type:webauthn"
     assert defaults["spa"] == defaults["native"] == ("authorization_code", "refresh_token")
     assert defaults["non_interactive"] == ("client_credentials",)
 

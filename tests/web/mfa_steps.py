@@ -72,6 +72,18 @@ async def post_form(
     return await http.post(html.unescape(form.group(1)), data={**hidden, **fields})
 
 
+async def submit(http: httpx.AsyncClient, page: str, form_id: str, **fields: str) -> httpx.Response:
+    """Post the form with this id with its own hidden fields and `fields`, as a browser does
+    (a code page has three forms: the code, resend, call me)."""
+    form = re.search(
+        rf'<form method="post" action="([^"]+)"[^>]*\bid="{form_id}">(.*?)</form>', page, re.S
+    )
+    assert form, f"no #{form_id} form"
+    hidden = _HIDDEN.findall(form.group(2))
+    data = {html.unescape(k): html.unescape(v) for k, v in hidden} | fields
+    return await http.post(html.unescape(form.group(1)), data=data)
+
+
 def code_now(rt: Runtime, secret: str) -> str:
     return totp_now(secret, now=rt.clock.now())
 

@@ -5,7 +5,6 @@ failed delivery followed by a resend that works."""
 from __future__ import annotations
 
 import html
-import re
 
 import httpx
 
@@ -14,8 +13,9 @@ from tests.api.helpers import associate, code, mfa_token, otp_grant
 from tests.api.oob import Oob, a_number, associate_oob, last_call, last_sms, oob, oob_grant
 from tests.builders import Person, a_client, a_user
 from tests.web.conftest import CALLBACK, location
-from tests.web.mfa_steps import always, audit_of, element, error_of, text_of, to_mfa
+from tests.web.mfa_steps import always, audit_of, element, error_of, submit, text_of, to_mfa
 from twofold.factors.destinations import mask_phone
+from twofold.factors.oob import PAGES as CHANNEL_PAGES
 from twofold.flows.sessions import open_session
 from twofold.web.browser import SESSION_COOKIE
 
@@ -39,18 +39,6 @@ async def at_the_code_form(oob: Oob) -> tuple[str, httpx.Response, str]:
     _, mfa_url = await to_mfa(oob.rt, oob.http, person)
     assert mfa_url.startswith("/u/mfa?")
     return mfa_url, await oob.http.get(mfa_url), phone
-
-
-async def submit(http: httpx.AsyncClient, page: str, form_id: str, **fields: str) -> httpx.Response:
-    """Post the form with this id with its own hidden fields and `fields`, as a browser does
-    (the page has three forms: the code, resend, call me)."""
-    form = re.search(
-        rf'<form method="post" action="([^"]+)"[^>]*\bid="{form_id}">(.*?)</form>', page, re.S
-    )
-    assert form, f"no #{form_id} form"
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
-    data = {html.unescape(k): html.unescape(v) for k, v in hidden} | fields
-    return await http.post(html.unescape(form.group(1)), data=data)
 
 
 async def session_amr(oob: Oob) -> tuple[str, ...]:
@@ -90,11 +78,17 @@ async def test_a_resend_kills_the_old_code(oob: Oob, always: None) -> None:
 
 async def test_call_me_instead_reads_the_code_by_voice(oob: Oob, always: None) -> None:
     _, shown, phone = await at_the_code_form(oob)
+    assert text_of(shown.text, "factor-description") == CHANNEL_PAGES["sms"].description
 
     called = await submit(oob.http, shown.text, "call-me")
 
     assert called.status_code == 200, called.text[:300]
-    done = await submit(oob.http, called.text, "mfa-form", code=last_call(oob.twilio, phone))
+    assert text_of(called.text, "factor-description") == CHANNEL_PAGES["voice"].description
+    wrong = f"{(int(last_call(oob.twilio, phone)) + 1) % 10**6:06d}"
+    refused = await submit(oob.http, called.text, "mfa-form", code=wrong)
+    assert refused.status_code == 400
+    assert text_of(refused.text, "factor-description") == CHANNEL_PAGES["voice"].description
+    done = await submit(oob.http, refused.text, "mfa-form", code=last_call(oob.twilio, phone))
     assert location(done).startswith(CALLBACK + "?code=")
     assert await session_amr(oob) == ("pwd", "tel", "mfa")
 

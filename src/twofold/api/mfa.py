@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from twofold.api.deps import RequestInfoDep, RuntimeDep
-from twofold.api.params import bearer, client_credentials, read_params
+from twofold.api.params import Params, bearer, client_credentials, read_params
 from twofold.api.schemas.common import errors, request_body, security
 from twofold.api.schemas.mfa import (
     AssociateRequest,
@@ -20,12 +20,15 @@ from twofold.api.schemas.mfa import (
 )
 from twofold.errors import InvalidRequestError
 from twofold.factors.barcode import render_barcode
+from twofold.factors.webauthn.ceremony import parse_response
 from twofold.flows.authenticators import delete_authenticator, list_authenticators
 from twofold.flows.challenge import ChallengeRequest as Challenge
 from twofold.flows.challenge import challenge as challenge_flow
 from twofold.flows.enrolment import Association, associate
 from twofold.flows.mfa_state import resolve_bearer
 from twofold.flows.oob_enrolment import OobAssociation, associate_oob
+from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.webauthn_enrolment import associate_webauthn, confirm_webauthn, webauthn_factor
 
 router = APIRouter(prefix="/mfa", tags=["MFA API"])
 NO_STORE = {"cache-control": "no-store"}
@@ -66,9 +69,18 @@ async def challenge(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> J
 )
 async def associate_route(request: Request, rt: RuntimeDep, info: RequestInfoDep) -> JSONResponse:
     params = await read_params(request)
+    auth_session = params.text("auth_session", max_length=128)
+    if auth_session is not None:
+        body = await _confirm_webauthn(rt, request, params, auth_session, info)
+        return JSONResponse(body, headers=NO_STORE)
     types = params.words("authenticator_types")
     if not types:
         raise InvalidRequestError("Missing required parameter: authenticator_types")
+    factor = webauthn_factor(types)
+    if factor is not None:
+        name = params.text("name", max_length=200)
+        body = await associate_webauthn(rt, bearer(request), factor, info, name=name)
+        return JSONResponse(body, headers=NO_STORE)
     if types == ("oob",):
         oob = OobAssociation(
             oob_channels=params.words("oob_channels") or (),
@@ -87,6 +99,16 @@ async def associate_route(request: Request, rt: RuntimeDep, info: RequestInfoDep
             info,
         )
     return JSONResponse(body, headers=NO_STORE)
+
+
+async def _confirm_webauthn(
+    rt: Runtime, request: Request, params: Params, auth_session: str, info: RequestInfo
+) -> dict[str, Any]:
+    """A WebAuthn registration started with an `enroll` access token, completed."""
+    raw = params.json_object("authn_response")
+    if raw is None:
+        raise InvalidRequestError("Missing required parameter: authn_response")
+    return await confirm_webauthn(rt, bearer(request), auth_session, parse_response(raw), info)
 
 
 @router.get(

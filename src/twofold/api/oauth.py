@@ -18,10 +18,12 @@ from twofold.flows.grants import GrantType
 from twofold.flows.login import PasswordLogin, password_grant
 from twofold.flows.machine import ClientCredentials, client_credentials_grant
 from twofold.flows.oob_verification import OobAnswer, oob_grant
+from twofold.flows.passkeys import passkey_grant
 from twofold.flows.refresh import RefreshExchange, refresh_token_grant
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tokens import TokenSet
 from twofold.flows.verification import SecondFactor, otp_grant, recovery_grant
+from twofold.flows.webauthn_verification import WebauthnAnswer, mfa_grant
 
 router = APIRouter(tags=["Authentication API"])
 
@@ -119,6 +121,24 @@ async def _refresh(rt: Runtime, call: TokenCall, info: RequestInfo) -> TokenSet:
     return await refresh_token_grant(rt, exchange, info)
 
 
+async def _webauthn(rt: Runtime, call: TokenCall, info: RequestInfo) -> TokenSet:
+    """With `mfa_token`: a security key or device as the second factor (or completing its
+    enrolment); without: a passkey sign-in."""
+    params = call.params
+    answer = WebauthnAnswer(
+        client_id=call.client_id,
+        client_secret=call.client_secret,
+        mfa_token=params.text("mfa_token", max_length=2048),
+        auth_session=params.text("auth_session", max_length=128),
+        authn_response=params.json_object("authn_response"),
+        audience=params.text("audience", max_length=1024),
+        scope=params.text("scope", max_length=1024),
+    )
+    if answer.mfa_token is not None:
+        return await mfa_grant(rt, answer, info)
+    return await passkey_grant(rt, answer, info)
+
+
 GRANTS: dict[str, Grant] = {
     GrantType.PASSWORD: _password,
     GrantType.PASSWORD_REALM: _password,
@@ -128,6 +148,7 @@ GRANTS: dict[str, Grant] = {
     GrantType.CLIENT_CREDENTIALS: _client_credentials,
     GrantType.AUTHORIZATION_CODE: _authorization_code,
     GrantType.REFRESH_TOKEN: _refresh,
+    GrantType.WEBAUTHN: _webauthn,
 }
 """The grants this endpoint serves; schemas/oauth.py's `GrantTypeName` lists the same."""
 

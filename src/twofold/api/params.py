@@ -65,6 +65,16 @@ class Params:
         _refuse_unstorable(name, value, allow_nul=allow_nul)
         return value
 
+    def json_object(self, name: str) -> dict[str, Any] | str | None:
+        """A JSON object, or its text (a form body can only carry text): the caller parses
+        and bounds it. Any other JSON type is a 400."""
+        value = self._values.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, dict | str):
+            return value
+        raise InvalidRequestError(f"{name} must be a JSON object.")
+
     def words(self, name: str) -> tuple[str, ...] | None:
         """A JSON array of strings, or a form value separated by spaces or commas."""
         value = self._values.get(name)

@@ -13,12 +13,12 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from twofold.errors import InvalidPhoneNumberError, TwofoldError
-from twofold.factors.oob import OobChannel
+from twofold.factors.oob import MAX_PHONE, OobChannel
 
 MASK: Final = "\u2022\u2022\u2022"
 """Three bullets, whatever was hidden: the mask does not give the length away either."""
 
-MAX_INPUT = 64
+MAX_INPUT: Final = MAX_PHONE
 """Longer input is refused before parsing (E.164 itself is at most 16 characters)."""
 
 _TYPED = frozenset("0123456789+-.()/ \t\u00a0")

@@ -25,7 +25,7 @@ from twofold.errors import (
     TooManyOobFailuresError,
 )
 from twofold.factors.base import Verification
-from twofold.factors.pages import FactorPage
+from twofold.factors.pages import FactorPage, InputField
 from twofold.security.compare import equal
 from twofold.security.tokens import new_token, token_hash
 from twofold.types import Amr
@@ -35,6 +35,9 @@ OobChannel = Literal["sms", "voice", "email"]
 CHANNELS: tuple[OobChannel, ...] = ("sms", "voice", "email")
 PHONE_CHANNELS: frozenset[OobChannel] = frozenset({"sms", "voice"})
 """Channels that reach a phone number, and may replace each other on a resend."""
+NEEDS_ANOTHER_FACTOR: frozenset[OobChannel] = frozenset({"email"})
+"""Channels accepted only beside an independent factor, never as a user's first (Auth0's
+rule for email: whoever reads the mailbox can usually reset the password too)."""
 
 CODE_DIGITS = 6
 _CODE_SPACE = 10**CODE_DIGITS
@@ -46,21 +49,67 @@ AMR: Mapping[OobChannel, tuple[Amr, ...]] = MappingProxyType(
 `mfa` says enough, as it does for recovery codes)."""
 
 
-def _page(label: str, description: str) -> FactorPage:
+MAX_PHONE = 64
+"""Longer phone input is refused before parsing (E.164 itself is at most 16 characters)."""
+MAX_ADDRESS = 320
+"""RFC 3696's limit on an email address (64 for the local part, @, 255 for the domain)."""
+
+PHONE = InputField(
+    name="phone_number",
+    label="Phone number",
+    input_type="tel",
+    autocomplete="tel",
+    max_length=MAX_PHONE,
+    hint="With + and the country code, e.g. +1 415 555 2671.",
+    invalid=(
+        "This phone number cannot receive codes. Enter it with + and the country code,"
+        " e.g. +1 415 555 2671."
+    ),
+)
+EMAIL = InputField(
+    name="email",
+    label="Email address",
+    input_type="email",
+    autocomplete="email",
+    max_length=MAX_ADDRESS,
+    hint="An address only you can read.",
+    invalid="Enter a valid email address, e.g. jane@example.com.",
+)
+
+
+def _page(label: str, description: str, destination: InputField, *, offer: str) -> FactorPage:
     return FactorPage(
         label=label,
         description=description,
+        enrol_description=offer,
         challenge_template="factors/oob/challenge.html",
+        enrol_template="factors/oob/enrol.html",
         sends_code=True,
         resend_template="factors/oob/resend.html",
+        destination=destination,
     )
 
 
 PAGES: Mapping[OobChannel, FactorPage] = MappingProxyType(
     {
-        "sms": _page("Text message", "We sent a 6-digit code by text message to your phone."),
-        "voice": _page("Phone call", "We are calling your phone to read you a 6-digit code."),
-        "email": _page("Email", "We sent a 6-digit code to your email address."),
+        "sms": _page(
+            "Text message",
+            "We sent a 6-digit code by text message to your phone.",
+            PHONE,
+            offer="Get a 6-digit code by text message on your phone.",
+        ),
+        "voice": _page(
+            "Phone call",
+            "We are calling your phone to read you a 6-digit code.",
+            PHONE,
+            offer="Get a phone call that reads you a 6-digit code.",
+        ),
+        "email": _page(
+            "Email",
+            "We sent a 6-digit code to your email address.",
+            EMAIL,
+            offer="Get a 6-digit code by email.",
+        ),
     }
 )
 """The hosted pages' entry per channel: out-of-band is one authenticator type in the

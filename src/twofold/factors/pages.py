@@ -15,6 +15,28 @@ from twofold.types import FactorType
 
 
 @dataclass(frozen=True, slots=True)
+class InputField:
+    """A text field an enrolment form asks for before anything else: where a code-sending
+    factor's codes go (a phone, an address), or what to call a security key."""
+
+    name: str
+    """The form field, named as the MFA API's parameter (`phone_number`, `email`, `name`)."""
+    label: str
+    input_type: str
+    """The input's `type` (`tel`, `email`, `text`): which keyboard a phone shows."""
+    autocomplete: str
+    """The input's `autocomplete` token (`tel`, `email`, `off`), so the browser can fill it
+    in (or knows not to)."""
+    max_length: int
+    hint: str
+    """One sentence under the field: the format expected."""
+    invalid: str
+    """What the page says when the value is refused as invalid."""
+    default: str = ""
+    """What the field holds before the person types (a key's name: "Security key")."""
+
+
+@dataclass(frozen=True, slots=True)
 class FactorPage:
     """How one factor appears on the MFA pages."""
 
@@ -38,10 +60,30 @@ class FactorPage:
     fallback_link: str | None = None
     """A fallback (recovery codes) is not offered in the picker and does not count as a
     factor of its own; the challenge page offers it with this link text instead."""
+    destination: InputField | None = None
+    """For a factor that `sends_code`: its enrolment first asks where to send it."""
+    ceremony: str | None = None
+    """For a factor answered in the browser rather than typed (WebAuthn, run by
+    `webauthn.js`): the label of the button that starts the ceremony. Its forms carry the
+    options in a `data-` attribute and post the browser's `authn_response`."""
+    name_field: InputField | None = None
+    """For a factor enrolled in one ceremony: the name its enrolment asks for first."""
+    enrol_description: str | None = None
+    """The sentence where it is offered for enrolment, when `description` (which speaks of
+    a challenge) does not fit there."""
+
+    @property
+    def offer(self) -> str:
+        """The sentence an enrolment picker shows under the label."""
+        return self.enrol_description or self.description
 
     @property
     def is_fallback(self) -> bool:
         return self.fallback_link is not None
+
+    @property
+    def runs_ceremony(self) -> bool:
+        return self.ceremony is not None
 
 
 class Paged(Protocol):

@@ -39,8 +39,8 @@ FACTOR_NAMES: Mapping[str, GuardianFactor] = MappingProxyType(
             GuardianFactor("email", FactorType.OOB, implemented=True),
             GuardianFactor("duo", FactorType.DUO, implemented=False),
             GuardianFactor("otp", FactorType.OTP, implemented=True),
-            GuardianFactor("webauthn-roaming", FactorType.WEBAUTHN_ROAMING, implemented=False),
-            GuardianFactor("webauthn-platform", FactorType.WEBAUTHN_PLATFORM, implemented=False),
+            GuardianFactor("webauthn-roaming", FactorType.WEBAUTHN_ROAMING, implemented=True),
+            GuardianFactor("webauthn-platform", FactorType.WEBAUTHN_PLATFORM, implemented=True),
             GuardianFactor("recovery-code", FactorType.RECOVERY_CODE, implemented=True),
         )
     }

@@ -10,12 +10,15 @@ from twofold.domain import Authenticator
 from twofold.errors import NotFoundError
 from twofold.flows.mfa_state import MfaCaller
 from twofold.flows.runtime import RequestInfo
+from twofold.flows.webauthn_state import WEBAUTHN_TYPES, credential_of
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus
 
 
 def describe(item: Authenticator) -> dict[str, Any]:
-    """Auth0's shape; unconfirmed enrolments show `active: false`."""
+    """Auth0's shape; unconfirmed enrolments show `active: false`. WebAuthn ones add, as
+    Twofold extras, the model (`aaguid`), whether the credential is synced now (`backed_up`)
+    and what kind it is (`credential_kind`)."""
     body: dict[str, Any] = {
         "id": item.id,
         "authenticator_type": item.type.value,
@@ -28,6 +31,13 @@ def describe(item: Authenticator) -> dict[str, Any]:
     body["created_at"] = item.created_at.isoformat().replace("+00:00", "Z")
     if item.last_used_at:
         body["last_auth"] = item.last_used_at.isoformat().replace("+00:00", "Z")
+    if item.type in WEBAUTHN_TYPES:
+        credential = credential_of(item)
+        body |= {
+            "aaguid": credential.aaguid,
+            "backed_up": credential.backed_up,
+            "credential_kind": credential.kind,
+        }
     return body
 
 

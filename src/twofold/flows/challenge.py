@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from twofold.audit import events
-from twofold.domain import Application, Authenticator, MfaTransaction
+from twofold.domain import Application, Authenticator, JsonObject, MfaTransaction
 from twofold.errors import (
     AssociationRequiredError,
     InvalidGrantError,
@@ -16,13 +17,20 @@ from twofold.flows.clients import authenticate_client, check_client
 from twofold.flows.mfa_state import check_transaction, open_transaction
 from twofold.flows.oob_challenge import reaches, requested_channel, send_challenge
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.flows.tenant import enabled_channels
+from twofold.flows.tenant import enabled_channels, enabled_types
+from twofold.flows.webauthn_challenge import issue_assertion, start_assertion, usable_credentials
+from twofold.flows.webauthn_state import WEBAUTHN_TYPES, Binding
 from twofold.security import tokens
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus, FactorType
 
-CHALLENGE_TYPES = {"otp": (FactorType.OTP,), "oob": (FactorType.OOB,)}
-"""Auth0 challenge types and the factors that answer them (`oob`: SMS, voice and email)."""
+CHALLENGE_TYPES = {
+    "otp": (FactorType.OTP,),
+    "oob": (FactorType.OOB,),
+    "webauthn": WEBAUTHN_TYPES,
+}
+"""Auth0 challenge types and the factors that answer them (`oob`: SMS, voice and email;
+`webauthn`, Twofold's: security keys and device biometrics)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +79,20 @@ def _requested_types(challenge_type: str | None) -> list[str]:
     unknown = [item for item in requested if item not in CHALLENGE_TYPES]
     if unknown or not requested:
         raise UnsupportedChallengeTypeError(
-            "challenge_type must be a space-separated list of otp and oob."
+            "challenge_type must be a space-separated list of otp, oob and webauthn."
         )
     return requested
 
 
 def _usable(
-    items: list[Authenticator], enabled: frozenset[str], channel: str | None
+    items: list[Authenticator],
+    enabled: frozenset[str],
+    channel: str | None,
+    types: Collection[FactorType] = (),
 ) -> list[Authenticator]:
-    """Active authenticators that can be challenged: OTP, and out-of-band ones whose
-    channel the tenant still has on and that the requested `oob_channel` can reach."""
+    """Active authenticators that can be challenged: OTP, out-of-band ones whose channel the
+    tenant still has on and that the requested `oob_channel` can reach, and WebAuthn ones
+    whose type (in `types`) the tenant has on."""
     return [
         a
         for a in items
@@ -90,12 +102,15 @@ def _usable(
             a.type != FactorType.OOB
             or (a.oob_channel in enabled and reaches(a, requested_channel(channel)))
         )
+        and (a.type not in WEBAUTHN_TYPES or a.type in types)
     ]
 
 
-async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> dict[str, str]:
+async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> JsonObject:
     requested = _requested_types(request.challenge_type)
     channel = requested_channel(request.oob_channel)
+    if requested == ["webauthn"]:
+        return await _webauthn_only(rt, request, info)
     async with rt.store.transaction() as tx:
         application, transaction = await open_for_client(
             rt,
@@ -110,7 +125,8 @@ async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -
             for a in items
         ):
             raise AssociationRequiredError
-        active = _usable(items, await enabled_channels(tx), request.oob_channel)
+        types = await enabled_types(tx) if any(a.type in WEBAUTHN_TYPES for a in items) else ()
+        active = _usable(items, await enabled_channels(tx), request.oob_channel, types)
         if request.authenticator_id:
             active = [a for a in active if a.id == request.authenticator_id]
             if not active:
@@ -123,16 +139,68 @@ async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -
         )
         if chosen is None:
             raise UnsupportedChallengeTypeError
-        tx.record(
-            events.MfaStarted(
-                user_id=transaction.user_id,
-                client_id=application.client_id,
-                ip=info.ip,
-                user_agent=info.user_agent,
-                authenticator_id=chosen.id,
-                factor=chosen.type.value,
-            ).entry()
-        )
+        if chosen.type not in WEBAUTHN_TYPES:  # a WebAuthn ceremony audits its own start
+            tx.record(
+                events.MfaStarted(
+                    user_id=transaction.user_id,
+                    client_id=application.client_id,
+                    ip=info.ip,
+                    user_agent=info.user_agent,
+                    authenticator_id=chosen.id,
+                    factor=chosen.type.value,
+                ).entry()
+            )
     if chosen.type == FactorType.OOB:
         return await send_challenge(rt, transaction, chosen, channel, info)
+    if chosen.type in WEBAUTHN_TYPES:
+        return await _webauthn(rt, application, transaction, request, info)
     return {"challenge_type": "otp"}
+
+
+async def _webauthn(
+    rt: Runtime,
+    application: Application,
+    transaction: MfaTransaction,
+    request: ChallengeRequest,
+    info: RequestInfo,
+) -> JsonObject:
+    """Options for every WebAuthn credential the user has (or the one named), bound to the
+    `mfa_token`'s transaction: its `auth_session` is good with that token only."""
+    ceremony = await start_assertion(
+        rt,
+        transaction.user_id,
+        info,
+        binding=Binding.mfa(transaction.id),
+        authenticator_id=request.authenticator_id,
+        client_id=application.client_id,
+    )
+    return {"challenge_type": "webauthn", **ceremony.as_json()}
+
+
+async def _webauthn_only(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> JsonObject:
+    """`challenge_type: "webauthn"` alone: the client, the token, the user's credentials and
+    the tenant's factors in one read; the ceremony's own transaction is the one write."""
+    async with rt.store.read() as tx:
+        application, transaction = await open_for_client(
+            rt,
+            tx,
+            client_id=request.client_id,
+            client_secret=request.client_secret,
+            mfa_token=request.mfa_token,
+        )
+        items = await tx.authenticators.for_user(transaction.user_id)
+        enabled = await enabled_types(tx)
+    if not any(
+        a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
+    ):
+        raise AssociationRequiredError
+    ceremony = await issue_assertion(
+        rt,
+        transaction.user_id,
+        info,
+        usable_credentials(items, enabled, request.authenticator_id),
+        binding=Binding.mfa(transaction.id),
+        client_id=application.client_id,
+        authenticator_id=request.authenticator_id,
+    )
+    return {"challenge_type": "webauthn", **ceremony.as_json()}

@@ -21,8 +21,10 @@ USER_GRANTS = (
     GrantType.MFA_OTP,
     GrantType.MFA_OOB,
     GrantType.MFA_RECOVERY_CODE,
+    GrantType.WEBAUTHN,
 )
-"""The Auth0 MFA API's grants: a password login, then a second factor."""
+"""The Auth0 MFA API's grants: a password login, then a second factor (WebAuthn's grant also
+signs in with a passkey, which the tenant must switch on as well)."""
 BROWSER_GRANTS = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN)
 DEFAULT_GRANTS: dict[str, tuple[GrantType, ...]] = {
     "regular_web": (*BROWSER_GRANTS, *USER_GRANTS),

@@ -10,12 +10,11 @@ from twofold.audit import events
 from twofold.domain import Authenticator, User
 from twofold.errors import AccessDeniedError, InvalidRequestError, NotFoundError
 from twofold.factors.base import Enrolment
-from twofold.factors.registry import FACTOR_NAMES
 from twofold.flows.attempts import factor_context, on_authenticator
 from twofold.flows.mfa_state import MfaCaller
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import seal
-from twofold.flows.tenant import enabled_factors
+from twofold.flows.tenant import enabled_types
 from twofold.security import tokens
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
@@ -33,16 +32,6 @@ def has_confirmed_factor(items: list[Authenticator]) -> bool:
     return any(
         a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
     )
-
-
-async def enabled_types(tx: Tx) -> set[FactorType]:
-    """Authenticator types the tenant has switched on (Guardian names mapped to types)."""
-    enabled = await enabled_factors(tx)
-    return {
-        factor.authenticator_type
-        for name, factor in FACTOR_NAMES.items()
-        if factor.implemented and enabled.get(name, False)
-    }
 
 
 async def require_enabled(tx: Tx, factor_type: FactorType) -> None:

@@ -14,6 +14,9 @@ class GrantType(StrEnum):
     CLIENT_CREDENTIALS = "client_credentials"
     AUTHORIZATION_CODE = "authorization_code"
     REFRESH_TOKEN = "refresh_token"  # noqa: S105
+    WEBAUTHN = "urn:okta:params:oauth:grant-type:webauthn"
+    """Auth0's Passkey API grant: a WebAuthn answer as the second factor (with `mfa_token`)
+    or as a passkey sign-in (without)."""
 
 
 DEFAULT_REALM = "Username-Password-Authentication"

@@ -1,5 +1,6 @@
-"""The MFA step of the hosted pages, transport-free: what a user may answer with, starting and
-confirming an enrolment, verifying a factor. My MFA settings enrols through the same calls.
+"""The MFA step of the hosted pages, transport-free: what a user may answer with or set up,
+starting and confirming an enrolment, verifying a factor. My MFA settings enrols through the
+same calls; out-of-band codes have theirs in hosted_oob.py.
 
 Limits and audit are the MFA API's (flows/attempts.py): a guess costs the same at either door.
 """
@@ -33,11 +34,12 @@ from twofold.flows.attempts import (
     use_recovery_code,
     verify_code,
 )
-from twofold.flows.enrolment import begin_enrolment, enabled_types, issue_recovery_code
-from twofold.flows.factor_pages import challengeable
+from twofold.flows.enrolment import begin_enrolment, issue_recovery_code
+from twofold.flows.factor_pages import EnrolChoices, challengeable, enrol_options
+from twofold.flows.oob_enrolment import has_independent_factor
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import unseal
-from twofold.flows.tenant import enabled_channels
+from twofold.flows.tenant import enabled_channels, enabled_types
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus, FactorType
 
@@ -79,19 +81,24 @@ async def choices(rt: Runtime, user_id: str) -> Choices:
     async with rt.store.read() as tx:
         items = await tx.authenticators.for_user(user_id)
         channels = await enabled_channels(tx)
+        enabled = await enabled_types(tx)
     active = [a for a in items if a.status == AuthenticatorStatus.ACTIVE]
     held = {a.type for a in active}
     return Choices(
-        authenticators=challengeable(rt, active, channels),
+        authenticators=challengeable(rt, active, channels, enabled=enabled),
         fallbacks=tuple(f.type for f in pages.fallbacks(rt.factors) if f.type in held),
     )
 
 
-async def enrollable_factors(rt: Runtime) -> list[FactorType]:
-    """Factors the pages can enrol and the tenant has switched on, in registry order."""
+async def enrol_choices(rt: Runtime, user_id: str) -> EnrolChoices:
+    """What the tenant lets this user set up on the pages (email only beside a factor that
+    can stand on its own, as the MFA API checks it)."""
     async with rt.store.read() as tx:
         enabled = await enabled_types(tx)
-    return [factor.type for factor in pages.enrollable(rt.factors, enabled)]
+        channels = await enabled_channels(tx)
+        items = await tx.authenticators.for_user(user_id)
+    options = enrol_options(rt.factors, enabled=enabled, channels=channels)
+    return EnrolChoices(options=options, independent=has_independent_factor(items))
 
 
 async def start_enrolment(
@@ -120,7 +127,7 @@ async def pending_enrolment(
     """The same pending enrolment again (after a wrong first code): same secret, same QR."""
     async with rt.store.read() as tx:
         user, items = await _user(tx, user_id)
-    pending = _pending(items, factor_type, authenticator_id)
+    pending = find_pending(items, factor_type, authenticator_id)
     state = FactorState(
         secret=unseal(rt, pending.id, pending.secret or b""),
         params=pending.params,
@@ -148,7 +155,7 @@ async def confirm_enrolment(  # noqa: PLR0917 -- the signature the account pages
     passed: Passed | None = None
     async with rt.store.transaction() as tx:
         user, items = await _user(tx, user_id)
-        pending = _pending(items, factor_type, authenticator_id)
+        pending = find_pending(items, factor_type, authenticator_id)
         verified = await verify_code(rt, tx, user, [pending], response)
         if verified is None:
             await record_page_failure(tx, user_id, factor_type, info, sign_in=sign_in)
@@ -268,7 +275,7 @@ async def _user(tx: Tx, user_id: str) -> tuple[User, list[Authenticator]]:
     return user, items
 
 
-def _pending(
+def find_pending(
     items: Sequence[Authenticator], factor_type: FactorType, authenticator_id: str
 ) -> Authenticator:
     found = next(

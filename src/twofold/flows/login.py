@@ -12,7 +12,7 @@ from twofold.flows.clients import authenticate_client
 from twofold.flows.grants import DEFAULT_REALM, GrantType
 from twofold.flows.mfa_state import mfa_requirements
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.flows.tenant import current_policies
+from twofold.flows.tenant import current_policies, enabled_channels, enabled_types
 from twofold.flows.tokens import TokenSet, granted_scope, mint, resolve_audience
 from twofold.policy.engine import decide
 from twofold.security import tokens
@@ -55,9 +55,7 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
         )
         user = await tx.users.by_email(email)
         policies = await current_policies(tx)
-        has_active = bool(user) and any(
-            a.status == "active" for a in await tx.authenticators.for_user(user.id if user else "")
-        )
+        items = await tx.authenticators.for_user(user.id if user else "")
     audience = resolve_audience(rt.settings, login.audience)
     scope = granted_scope(rt.settings, audience=audience, requested=login.scope)
     user = await verify_password(
@@ -105,6 +103,9 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
     )
     async with rt.store.transaction() as tx:
         await tx.transactions.add(transaction, token_hash=tokens.token_hash(token))
+        requirements = mfa_requirements(
+            items, enabled=await enabled_types(tx), channels=await enabled_channels(tx)
+        )
         tx.record(
             events.MfaRequired(
                 user_id=user.id,
@@ -114,7 +115,7 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
                 reasons=decision.reasons,
             ).entry()
         )
-    raise MfaRequiredError(token, mfa_requirements(has_active_authenticator=has_active))
+    raise MfaRequiredError(token, requirements)
 
 
 def normal_email(username: str) -> str:

@@ -18,6 +18,7 @@ from twofold.flows.grants import DEFAULT_REALM
 from twofold.flows.login import first_factor_key
 from twofold.flows.runtime import Runtime
 from twofold.flows.tenant import current_policies, enabled_factors
+from twofold.flows.webauthn_state import WEBAUTHN_TYPES, credential_of
 from twofold.policy.engine import POLICY_KEY, validate_policies
 from twofold.store.repos import audit as audit_log
 from twofold.types import AuthenticatorStatus, FactorType
@@ -95,8 +96,28 @@ def user_json(user: User) -> JsonObject:
     }
 
 
+def method_type(item: Authenticator) -> str:
+    """Auth0's type name. A WebAuthn credential that is discoverable can sign its user in
+    without a password, so it is a `passkey`; any other keeps its factor's name."""
+    if item.type in WEBAUTHN_TYPES and item.params.get("discoverable") is True:
+        return "passkey"
+    return METHOD_TYPES.get(item.type) or OOB_METHOD_TYPES.get(item.oob_channel or "", "oob")
+
+
+def webauthn_json(item: Authenticator) -> JsonObject:
+    """Auth0's WebAuthn fields: the credential id (`key_id`), the model, and whether it may
+    be (`multi_device`) and is now (`credential_backed_up`) synced."""
+    credential = credential_of(item)
+    return {
+        "key_id": item.params["credential_id"],
+        "aaguid": credential.aaguid,
+        "credential_device_type": "multi_device" if credential.backup_eligible else "single_device",
+        "credential_backed_up": credential.backed_up,
+    }
+
+
 def method_json(item: Authenticator) -> JsonObject:
-    kind = METHOD_TYPES.get(item.type) or OOB_METHOD_TYPES.get(item.oob_channel or "", "oob")
+    kind = method_type(item)
     body: JsonObject = {
         "id": item.id,
         "type": kind,
@@ -111,6 +132,8 @@ def method_json(item: Authenticator) -> JsonObject:
         body["last_auth_at"] = timestamp(item.last_used_at)
     if item.type != FactorType.RECOVERY_CODE:
         body["authentication_methods"] = [{"id": item.id, "type": kind}]
+    if item.type in WEBAUTHN_TYPES:
+        body |= webauthn_json(item)
     return body
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from twofold.domain import MfaTransaction
+from twofold.domain import Authenticator, MfaTransaction
 from twofold.errors import (
     ExpiredTokenError,
     InsufficientScopeError,
@@ -17,14 +18,49 @@ from twofold.errors import (
 from twofold.flows.runtime import Runtime
 from twofold.security import tokens
 from twofold.store.uow import Tx
-from twofold.types import UserId
+from twofold.types import AuthenticatorStatus, FactorType, UserId
+
+REQUIREMENTS = ("otp", "phone", "email", "webauthn-roaming", "webauthn-platform", "recovery-code")
+"""Auth0's `mfa_requirements` type names, in the order they are listed (the WebAuthn ones are
+its authenticator type names, answered with `challenge_type: "webauthn"`)."""
+WEBAUTHN = (FactorType.WEBAUTHN_ROAMING, FactorType.WEBAUTHN_PLATFORM)
 
 
-def mfa_requirements(*, has_active_authenticator: bool) -> dict[str, list[dict[str, str]]]:
-    """Auth0's optional `mfa_requirements`: what the user can do next."""
-    if has_active_authenticator:
-        return {"challenge": [{"type": "otp"}, {"type": "recovery-code"}]}
-    return {"enroll": [{"type": "otp"}]}
+def requirement_of(item: Authenticator, channels: Collection[str]) -> str | None:
+    """The `mfa_requirements` type an active authenticator answers, None when it cannot be
+    challenged now (an out-of-band channel the tenant has switched off)."""
+    if item.type in (FactorType.OTP, FactorType.RECOVERY_CODE):
+        return item.type.value
+    if item.type != FactorType.OOB or item.oob_channel not in channels:
+        return None
+    return "email" if item.oob_channel == "email" else "phone"
+
+
+def mfa_requirements(
+    items: Sequence[Authenticator],
+    *,
+    enabled: Collection[FactorType],
+    channels: Collection[str],
+) -> dict[str, list[dict[str, str]]]:
+    """Auth0's optional `mfa_requirements`: what the user can do next.
+
+    A user with an active factor is told what `/mfa/challenge` would accept (SMS and voice
+    are both `phone`; a security key or device only while its type is enabled); one without
+    is told what `/mfa/associate` would, never `email`, which is refused as a first factor
+    (flows/oob_enrolment.has_independent_factor).
+    """
+    active = [a for a in items if a.status == AuthenticatorStatus.ACTIVE]
+    if any(a.type != FactorType.RECOVERY_CODE for a in active):
+        found = {requirement_of(a, channels) for a in active}
+        found |= {a.type.value for a in active if a.type in WEBAUTHN and a.type in enabled}
+        return {"challenge": [{"type": kind} for kind in REQUIREMENTS if kind in found]}
+    enrol = [
+        kind
+        for kind, allowed in (("otp", FactorType.OTP in enabled), ("phone", "sms" in channels))
+        if allowed
+    ]
+    enrol += [factor.value for factor in WEBAUTHN if factor in enabled]
+    return {"enroll": [{"type": kind} for kind in enrol]}
 
 
 async def open_transaction(rt: Runtime, tx: Tx, mfa_token: str | None) -> MfaTransaction:

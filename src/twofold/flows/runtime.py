@@ -10,6 +10,7 @@ from twofold.config import Settings
 from twofold.factors.base import Factor
 from twofold.factors.oob import OobCodes
 from twofold.factors.recovery import RecoveryCodeFactor
+from twofold.factors.webauthn.ceremony import RelyingParty
 from twofold.security.envelope import KeyRing
 from twofold.security.jose import TokenSigner, TokenVerifier
 from twofold.security.limits import AttemptLimiter
@@ -41,6 +42,8 @@ class Runtime:
     """Out-of-band codes (SMS, voice, email): issued, hashed and checked."""
     channels: Channels
     """How those codes leave: the SMS, voice and email adapters and their templates."""
+    relying_party: RelyingParty
+    """WebAuthn: the RP ID credentials are bound to and the origins allowed to use them."""
 
 
 @dataclass(frozen=True, slots=True)

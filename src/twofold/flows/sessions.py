@@ -92,6 +92,30 @@ async def sign_in(rt: Runtime, current: OpenSession, user: User) -> OpenSession:
     return OpenSession(session=session, token=token)
 
 
+async def sign_in_with_both(
+    rt: Runtime, current: OpenSession, user: User, amr: Sequence[str]
+) -> OpenSession:
+    """Bind the session to `user` after one gesture that proved both factors (a passkey with
+    user verification, `amr` ending in `mfa`): the sign-in and its MFA at once, under a fresh
+    token. No `pwd`: no password was given."""
+    now = rt.clock.now()
+    token = tokens.new_token()
+    methods = tuple(dict.fromkeys((*amr, "mfa")))
+    async with rt.store.transaction() as tx:
+        await tx.sessions.sign_in(
+            current.session.id,
+            token_hash=tokens.token_hash(token),
+            user_id=user.id,
+            auth_time=now,
+            amr=methods,
+        )
+        await tx.sessions.record_mfa(current.session.id, mfa_time=now, amr=methods)
+    session = dataclasses.replace(
+        current.session, user_id=user.id, auth_time=now, last_seen_at=now, mfa_time=now, amr=methods
+    )
+    return OpenSession(session=session, token=token)
+
+
 async def record_mfa(rt: Runtime, current: OpenSession, amr: Sequence[str]) -> OpenSession:
     """Note a passed MFA (its time and methods): what step-up is judged against later."""
     now = rt.clock.now()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from twofold.factors.registry import FACTOR_NAMES
 from twofold.policy.engine import DEFAULT_POLICIES, POLICY_KEY
 from twofold.store.uow import Tx
+from twofold.types import FactorType
 
 
 async def current_policies(tx: Tx) -> tuple[str, ...]:
@@ -28,3 +30,13 @@ async def enabled_channels(tx: Tx) -> frozenset[str]:
     if enabled.get("email", False):
         channels.add("email")
     return frozenset(channels)
+
+
+async def enabled_types(tx: Tx) -> set[FactorType]:
+    """Authenticator types the tenant has switched on (Guardian names mapped to types)."""
+    enabled = await enabled_factors(tx)
+    return {
+        factor.authenticator_type
+        for name, factor in FACTOR_NAMES.items()
+        if factor.implemented and enabled.get(name, False)
+    }

@@ -27,6 +27,7 @@ from twofold.store.repos.sessions import RememberedBrowserRepo, SessionRepo
 from twofold.store.repos.tenant import TenantRepo
 from twofold.store.repos.transactions import MfaTransactionRepo
 from twofold.store.repos.users import UserRepo
+from twofold.store.repos.webauthn import WebauthnChallengeRepo
 from twofold.types import Clock
 
 
@@ -48,6 +49,7 @@ class Tx:
         self.codes = AuthorizationCodeRepo(conn)
         self.refresh_tokens = RefreshTokenRepo(conn)
         self.oob = OobChallengeRepo(conn)
+        self.webauthn = WebauthnChallengeRepo(conn)
         self._events: list[AuditEntry] = []
 
     def record(self, entry: AuditEntry) -> None:

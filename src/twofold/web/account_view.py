@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from twofold.domain import Authenticator, RememberedBrowser
 from twofold.factors.base import Factor
 from twofold.flows import account as flows
 from twofold.flows.account import Overview
+from twofold.flows.factor_pages import key_facts, page_in
 from twofold.flows.runtime import Runtime
 from twofold.types import FactorType
 from twofold.web.account_gate import Account
@@ -58,6 +60,10 @@ class AuthenticatorRow:
     label: str
     created: str
     last_used: str
+    kind: str | None = None
+    """A security key's or device's: "synced passkey" or "device-bound key"."""
+    model: str | None = None
+    """A security key's or device's AAGUID, or "not disclosed"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,22 +89,37 @@ def browser_summary(user_agent: str | None) -> str:
     return browser or system or "Unknown browser"
 
 
-def label_of(factors: Factors, factor_type: FactorType) -> str:
-    """The label the factor declares for its pages (factors/pages.py)."""
-    factor = factors.get(factor_type)
-    return factor.page.label if factor is not None else factor_type.value
+def label_of(factors: Factors, item: Authenticator) -> str:
+    """The label its page declares (factors/pages.py): the factor's, or for a code sent out
+    of band its channel's ("Text message")."""
+    page = page_in(factors, item)
+    return page.label if page is not None else item.type.value
 
 
 def authenticator_row(factors: Factors, item: Authenticator) -> AuthenticatorRow:
-    """An unnamed authenticator goes by its factor's label ("Authenticator app")."""
-    label = label_of(factors, item.type)
+    """An unnamed authenticator goes by its factor's label ("Authenticator app"). A phone or
+    an address is only ever shown masked (`+1 ••• ••• 1234`): as its name until renamed,
+    beside its label after."""
+    label = label_of(factors, item)
+    masked = item.params.get("masked")
+    name = item.name or (masked if isinstance(masked, str) else None) or label
+    if isinstance(masked, str) and masked != name:
+        label = f"{label} · {masked}"
+    facts = key_facts(item)
     return AuthenticatorRow(
         id=item.id,
-        name=item.name or label,
+        name=name,
         label=label,
         created=day(item.created_at),
         last_used=day(item.last_used_at),
+        kind=facts.kind if facts else None,
+        model=model_of(facts.aaguid) if facts else None,
     )
+
+
+def model_of(aaguid: str) -> str:
+    """An authenticator model's AAGUID as shown; all zeros means it did not say."""
+    return "not disclosed" if aaguid == str(uuid.UUID(int=0)) else aaguid
 
 
 def browser_row(item: RememberedBrowser) -> BrowserRow:

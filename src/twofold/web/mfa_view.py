@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +24,7 @@ from twofold.errors import (
     TwofoldError,
 )
 from twofold.factors.base import Factor
-from twofold.flows.factor_pages import page_of
+from twofold.flows.factor_pages import EnrolOption, channel_page, page_of
 from twofold.flows.hosted_mfa import Passed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
@@ -46,6 +46,13 @@ CODE_ERRORS: Mapping[type[TwofoldError], str] = MappingProxyType(
 """Refusals of a sent code that a retyped code cannot fix; any other is a wrong code."""
 NOT_SENT = "We could not send the code. Try again in a moment."
 SENT_AGAIN = "We sent a new code."
+
+
+def sent_description(sent_by: str | None) -> str | None:
+    """How the last code comes when its channel says more than the page's own description
+    ("We are calling your phone..." after "Call me instead"); None otherwise."""
+    page = channel_page(sent_by)
+    return page.description if page is not None else None
 
 
 def code_error(exc: TwofoldError) -> str:
@@ -78,6 +85,11 @@ def page_url(path: str, auth_request: AuthorizationRequest, **extra: str | None)
 
 def locked_message(retry_at: dt.datetime, now: dt.datetime) -> str:
     return f"Too many failed attempts. Try again in {_minutes(retry_at, now)}."
+
+
+def asked_too_often(retry_at: dt.datetime, now: dt.datetime) -> str:
+    """A limit on asking rather than on failing (WebAuthn challenges started)."""
+    return f"Too many attempts. Try again in {_minutes(retry_at, now)}."
 
 
 def _minutes(retry_at: dt.datetime, now: dt.datetime) -> str:
@@ -132,19 +144,16 @@ def fallback_links(
     ]
 
 
-def enrol_links(
-    factors: Mapping[FactorType, Factor],
-    auth_request: AuthorizationRequest,
-    kinds: list[FactorType],
-) -> list[Link]:
+def enrol_links(auth_request: AuthorizationRequest, options: Sequence[EnrolOption]) -> list[Link]:
+    """The enrolment picker's entries: an option per factor, or per out-of-band channel."""
     return [
         Link(
-            href=page_url("/u/mfa/enroll", auth_request, factor=kind.value),
-            label=factors[kind].page.label,
-            element_id=f"enrol-{kind.value}",
-            description=factors[kind].page.description,
+            href=page_url("/u/mfa/enroll", auth_request, factor=option.key),
+            label=option.page.label,
+            element_id=f"enrol-{option.key}",
+            description=option.page.offer,
         )
-        for kind in kinds
+        for option in options
     ]
 
 

@@ -23,6 +23,7 @@ WEB_GRANTS = [
     "http://auth0.com/oauth/grant-type/mfa-otp",
     "http://auth0.com/oauth/grant-type/mfa-oob",
     "http://auth0.com/oauth/grant-type/mfa-recovery-code",
+    "urn:okta:params:oauth:grant-type:webauthn",
 ]
 
 

@@ -19,7 +19,7 @@ KNOWN = (
     "password, http://auth0.com/oauth/grant-type/password-realm, "
     "http://auth0.com/oauth/grant-type/mfa-otp, http://auth0.com/oauth/grant-type/mfa-oob, "
     "http://auth0.com/oauth/grant-type/mfa-recovery-code, client_credentials, "
-    "authorization_code, refresh_token"
+    "authorization_code, refresh_token, urn:okta:params:oauth:grant-type:webauthn"
 )
 
 

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/guardian")
 async def factors(
     rt: RuntimeDep, _caller: Annotated[Caller, require_scope("read:guardian_factors")]
 ) -> list[dict[str, Any]]:
-    """Every Auth0 factor name; only `otp` and `recovery-code` can be enabled so far."""
+    """Every Auth0 factor name; `push-notification` and `duo` cannot be enabled yet."""
     return await management.guardian_factors(rt)
 
 

@@ -85,13 +85,24 @@ class AuthenticationMethodRef(BaseModel):
 
 class AuthenticationMethodOut(BaseModel):
     id: str
-    type: str = Field(description="`totp`, `recovery-code`, `phone`, `email`, `push`, ...")
+    type: str = Field(
+        description="`totp`, `recovery-code`, `phone`, `email`, `push`, `webauthn-roaming`, "
+        "`webauthn-platform`, or `passkey` (a discoverable WebAuthn credential)"
+    )
     confirmed: bool
     name: str | None = None
     created_at: str
     enrolled_at: str | None = None
     last_auth_at: str | None = None
     authentication_methods: list[AuthenticationMethodRef] | None = None
+    key_id: str | None = Field(default=None, description="WebAuthn: the credential id.")
+    aaguid: str | None = Field(default=None, description="WebAuthn: the authenticator model.")
+    credential_device_type: Literal["single_device", "multi_device"] | None = Field(
+        default=None, description="WebAuthn: whether the credential may be synced."
+    )
+    credential_backed_up: bool | None = Field(
+        default=None, description="WebAuthn: whether the credential is synced now."
+    )
 
 
 class RecoveryCodeOut(BaseModel):

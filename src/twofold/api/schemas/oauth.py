@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +15,7 @@ GrantTypeName = Literal[
     "client_credentials",
     "authorization_code",
     "refresh_token",
+    "urn:okta:params:oauth:grant-type:webauthn",
 ]
 """The grants this endpoint serves (flows/grants.py); any other is `unsupported_grant_type`."""
 
@@ -49,6 +50,16 @@ class TokenRequest(BaseModel):
         description="authorization_code: the PKCE verifier (RFC 7636), 43 to 128 characters",
     )
     refresh_token: str | None = Field(default=None, max_length=512, description="refresh_token")
+    auth_session: str | None = Field(
+        default=None,
+        max_length=128,
+        description="webauthn: from /mfa/associate, /mfa/challenge or /passkey/challenge",
+    )
+    authn_response: dict[str, Any] | str | None = Field(
+        default=None,
+        description="webauthn: the browser's `credential.toJSON()`, as an object (or its JSON "
+        "text in a form body); at most 64 KiB",
+    )
 
 
 class TokenResponse(BaseModel):

@@ -1,7 +1,7 @@
 """Every audit event Twofold writes: one frozen dataclass each, turned into an AuditEntry.
 
-One module per area (login, mfa, oob, admin, oidc); this package names them all, so callers
-write `events.LoginSucceeded(...)` wherever the class lives.
+One module per area (login, mfa, oob, webauthn, admin, oidc); this package names them all,
+so callers write `events.LoginSucceeded(...)` wherever the class lives.
 
 Type codes are Auth0's log event codes wherever one exists (docs/audit.md has the table), so
 SIEM rules written for Auth0 logs keep working. No event has a field for a secret: codes,
@@ -57,6 +57,16 @@ from twofold.audit.events.oidc import (
     RefreshReused,
 )
 from twofold.audit.events.oob import OobCodeSent, OobSendFailed
+from twofold.audit.events.webauthn import (
+    PasskeyChallengeStarted,
+    PasskeyLoginFailed,
+    PasskeyLoginSucceeded,
+    WebauthnChallengeFailed,
+    WebauthnChallengeStarted,
+    WebauthnEnrolmentFailed,
+    WebauthnEnrolmentStarted,
+    WebauthnPossibleClone,
+)
 
 EVENTS: tuple[type[AuditEvent], ...] = (
     LoginSucceeded,
@@ -73,6 +83,14 @@ EVENTS: tuple[type[AuditEvent], ...] = (
     RecoveryRateLimitExceeded,
     OobCodeSent,
     OobSendFailed,
+    WebauthnEnrolmentStarted,
+    WebauthnEnrolmentFailed,
+    WebauthnChallengeStarted,
+    WebauthnChallengeFailed,
+    WebauthnPossibleClone,
+    PasskeyChallengeStarted,
+    PasskeyLoginSucceeded,
+    PasskeyLoginFailed,
     EnrolmentStarted,
     EnrolmentCompleted,
     Unenrolled,
@@ -131,6 +149,9 @@ __all__ = [
     "OobSendFailed",
     "OtpRateLimitExceeded",
     "Outcome",
+    "PasskeyChallengeStarted",
+    "PasskeyLoginFailed",
+    "PasskeyLoginSucceeded",
     "RecoveryCodeRegenerated",
     "RecoveryFailed",
     "RecoveryRateLimitExceeded",
@@ -144,4 +165,9 @@ __all__ = [
     "Unenrolled",
     "UserBlockRemoved",
     "UserCreated",
+    "WebauthnChallengeFailed",
+    "WebauthnChallengeStarted",
+    "WebauthnEnrolmentFailed",
+    "WebauthnEnrolmentStarted",
+    "WebauthnPossibleClone",
 ]

@@ -11,15 +11,16 @@ import datetime as dt
 import hashlib
 import math
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Double, bindparam, case, delete, func, literal, select
+from sqlalchemy import ColumnElement, Double, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import BindParameter
 
 from twofold.config import Bucket
 from twofold.security.limits import (
-    Charge,
     became_exhausted,
     charge,
     ensure_allowed,
@@ -41,11 +42,38 @@ _STATES = select(buckets.c.tat).where(buckets.c.key.in_(bindparam("b_keys", expa
 """`check`'s query, built once: it runs on every OTP grant."""
 
 
+def _upsert(dialect: str) -> ReturningInsert[float]:
+    """INSERT ... ON CONFLICT DO UPDATE ... RETURNING tat: `next_allow_at` in SQL.
+
+    Built once per engine with the charge as bound values: `fail` runs on every WebAuthn
+    challenge and out-of-band send, and building the statement per call cost more CPU than
+    executing it."""
+    floor: BindParameter[float] = bindparam("b_floor", type_=Double())
+    after = case((buckets.c.tat > floor, buckets.c.tat), else_=floor) + bindparam(
+        "b_interval", type_=Double()
+    )
+    # SET expressions all read the old row, so `expires` is computed from the same `tat`.
+    changes = {"tat": after, "expires": after + bindparam("b_tolerance", type_=Double())}
+    values: dict[str, BindParameter[Any]] = {
+        "key": bindparam("b_key"),
+        "tat": bindparam("b_first", type_=Double()),
+        "expires": bindparam("b_expires", type_=Double()),
+    }
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(buckets)
+        .values(values)
+        .on_conflict_do_update(index_elements=[buckets.c.key], set_=changes)
+        .returning(buckets.c.tat)
+    )
+
+
 class SqlLimiter:
     def __init__(self, engine: AsyncEngine, *, sweep_every: float = 60.0) -> None:
         self._engine = engine
         self._sweep_every = sweep_every
         self._swept_at = -math.inf
+        self._upsert = _upsert(engine.dialect.name)
 
     async def check(self, keys: Sequence[tuple[str, Bucket]], *, now: dt.datetime) -> None:
         if not keys:
@@ -65,8 +93,17 @@ class SqlLimiter:
 
     async def fail(self, key: str, bucket: Bucket, *, now: dt.datetime) -> bool:
         cost = charge(bucket, now)
+        first = next_allow_at(None, cost)
+        params = {
+            "b_key": _stored_key(key),
+            "b_first": first,
+            "b_expires": expires_at(first, cost),
+            "b_floor": cost.floor,
+            "b_interval": cost.interval,
+            "b_tolerance": cost.tolerance,
+        }
         async with begin_write(self._engine) as conn:
-            allow_at = (await conn.execute(self._upsert(_stored_key(key), cost))).scalar_one()
+            allow_at = (await conn.execute(self._upsert, params)).scalar_one()
         await self._sweep(timestamp(now))
         return became_exhausted(allow_at, cost, now)
 
@@ -86,24 +123,6 @@ class SqlLimiter:
             conn = await plain.execution_options(**{READ_ONLY: True})
             async with conn.begin():
                 return list((await conn.execute(query)).scalars().all())
-
-    def _upsert(self, key: str, cost: Charge) -> ReturningInsert[float]:
-        """INSERT ... ON CONFLICT DO UPDATE ... RETURNING tat: `next_allow_at` in SQL."""
-        first = next_allow_at(None, cost)
-        floor = literal(cost.floor, Double)
-        after = case((buckets.c.tat > floor, buckets.c.tat), else_=floor) + cost.interval
-        # SET expressions all read the old row, so `expires` is computed from the same `tat`.
-        changes = {"tat": after, "expires": after + cost.tolerance}
-        values = {"key": key, "tat": first, "expires": expires_at(first, cost)}
-        if self._engine.dialect.name == "postgresql":
-            pg = postgresql.insert(buckets).values(values)
-            return pg.on_conflict_do_update(index_elements=[buckets.c.key], set_=changes).returning(
-                buckets.c.tat
-            )
-        lite = sqlite.insert(buckets).values(values)
-        return lite.on_conflict_do_update(index_elements=[buckets.c.key], set_=changes).returning(
-            buckets.c.tat
-        )
 
     async def _sweep(self, now: float) -> None:
         """Delete rows whose bucket is full again, at most once per `sweep_every` seconds."""

@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Insert, and_, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from twofold.domain import Authenticator
+from twofold.domain import Authenticator, JsonObject
+from twofold.errors import ConflictError
 from twofold.store.tables import authenticators
 from twofold.store.tables.base import UtcDateTime
 from twofold.types import AuthenticatorId, AuthenticatorStatus, FactorType, UserId
@@ -52,30 +54,84 @@ _USE_STEP_AND_ACTIVATE = _USE_STEP.values(
     status=AuthenticatorStatus.ACTIVE.value,
     confirmed_at=bindparam("b_now", type_=UtcDateTime()),
 )
+_BY_CREDENTIAL = select(authenticators).where(
+    authenticators.c.credential_id_hash == bindparam("b_hash")
+)
+_USE_COUNTER = (
+    update(authenticators)
+    .where(
+        authenticators.c.id == bindparam("b_id"),
+        authenticators.c.last_step == bindparam("b_old"),
+    )
+    .values(last_step=bindparam("b_new"), last_used_at=bindparam("b_now", type_=UtcDateTime()))
+)
 
 
 class AuthenticatorRepo:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, item: Authenticator, *, key_id: str | None) -> None:
-        await self._conn.execute(
-            authenticators.insert().values(
-                id=item.id,
-                user_id=item.user_id,
-                type=item.type.value,
-                status=item.status.value,
-                name=item.name,
-                oob_channel=item.oob_channel,
-                secret=item.secret,
-                key_id=key_id,
-                secret_hash=item.secret_hash,
-                params=item.params,
-                last_step=item.last_step,
-                created_at=item.created_at,
-                confirmed_at=item.confirmed_at,
-            )
+    async def add(
+        self, item: Authenticator, *, key_id: str | None, credential_id_hash: str | None = None
+    ) -> None:
+        """Insert; with a WebAuthn `credential_id_hash` already stored (for anyone), raise
+        ConflictError and leave the transaction usable (a savepoint takes the failure)."""
+        if credential_id_hash is None:
+            await self._conn.execute(self._insert(item, key_id=key_id, credential_id_hash=None))
+            return
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    self._insert(item, key_id=key_id, credential_id_hash=credential_id_hash)
+                )
+        except IntegrityError as exc:
+            raise ConflictError("This credential is already registered.") from exc
+
+    @staticmethod
+    def _insert(
+        item: Authenticator, *, key_id: str | None, credential_id_hash: str | None
+    ) -> Insert:
+        return authenticators.insert().values(
+            id=item.id,
+            user_id=item.user_id,
+            type=item.type.value,
+            status=item.status.value,
+            name=item.name,
+            oob_channel=item.oob_channel,
+            secret=item.secret,
+            key_id=key_id,
+            secret_hash=item.secret_hash,
+            params=item.params,
+            last_step=item.last_step,
+            created_at=item.created_at,
+            confirmed_at=item.confirmed_at,
+            credential_id_hash=credential_id_hash,
         )
+
+    async def by_credential(self, credential_id_hash: str) -> Authenticator | None:
+        """The WebAuthn authenticator holding this credential, whoever it belongs to."""
+        row = (await self._conn.execute(_BY_CREDENTIAL, {"b_hash": credential_id_hash})).first()
+        return _authenticator(row._mapping) if row else None
+
+    async def use_counter(
+        self,
+        authenticator_id: str,
+        *,
+        old: int,
+        new: int,
+        now: dt.datetime,
+        params: JsonObject | None = None,
+    ) -> bool:
+        """Store a WebAuthn signature counter (`last_step`) if it is still `old`; False when
+        another assertion of the same credential moved it since it was read (two copies of
+        one key racing: a clone). Equality rather than `<`, because authenticators that keep
+        no counter send 0 every time. `params` replaces the credential's parameters when an
+        assertion changed them (the backed-up flag)."""
+        statement = _USE_COUNTER if params is None else _USE_COUNTER.values(params=params)
+        result = await self._conn.execute(
+            statement, {"b_id": authenticator_id, "b_old": old, "b_new": new, "b_now": now}
+        )
+        return result.rowcount == 1
 
     async def for_user(self, user_id: str) -> list[Authenticator]:
         rows = await self._conn.execute(_FOR_USER, {"b_user_id": user_id})

@@ -17,6 +17,7 @@ from twofold.store.tables.sessions import browser_sessions, remembered_browsers
 from twofold.store.tables.tenant import guardian_factors, tenant_settings
 from twofold.store.tables.transactions import mfa_transactions
 from twofold.store.tables.users import users
+from twofold.store.tables.webauthn import webauthn_challenges
 
 __all__ = [
     "applications",
@@ -37,4 +38,5 @@ __all__ = [
     "signing_keys",
     "tenant_settings",
     "users",
+    "webauthn_challenges",
 ]

@@ -30,6 +30,9 @@ authenticators = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("confirmed_at", UtcDateTime, nullable=True),
     Column("last_used_at", UtcDateTime, nullable=True),
+    Column("credential_id_hash", String(64), nullable=True),
     Index("ix_authenticators_user_id", "user_id"),
     Index("ix_authenticators_key_id", "key_id"),
+    # WebAuthn: finds a credential by its id, and refuses one registered twice (to anyone).
+    Index("ix_authenticators_credential_id_hash", "credential_id_hash", unique=True),
 )

@@ -1,4 +1,5 @@
-"""`/u/login`: the password step of a sign-in (email and password, nothing else)."""
+"""`/u/login`: the first step of a sign-in: email and password, or, when the tenant enables
+passkeys, a passkey (`/u/login/passkey`), which is both factors at once (ADR 008)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from twofold.api.deps import RequestInfoDep, RuntimeDep
 from twofold.api.params import read_params
 from twofold.domain import AuthorizationRequest
 from twofold.errors import InvalidCredentialsError, InvalidRequestError, TooManyAttemptsError
-from twofold.flows import authorize, login, sessions
-from twofold.flows.runtime import Runtime
+from twofold.flows import authorize, hosted_webauthn, login, sessions
+from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
+from twofold.web import webauthn_view
 from twofold.web.browser import BrowserSessionDep, check_csrf, csrf_token
 from twofold.web.pages import render
 from twofold.web.steps import advance, resume
@@ -24,16 +26,22 @@ BLOCKED = (
 )
 
 
-def login_page(
+async def login_page(
     request: Request,
     rt: Runtime,
     current: OpenSession,
     auth_request: AuthorizationRequest,
     *,
+    info: RequestInfo,
     email: str | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
+    """The form, and with passkeys on a passkey ceremony for its button and the email
+    field's autofill (a new one each time the page is shown: each answer spends its own)."""
+    passkey = await hosted_webauthn.offer_passkey(
+        rt, info, session_id=current.session.id, sign_in=auth_request
+    )
     return render(
         request,
         rt.settings,
@@ -43,6 +51,7 @@ def login_page(
             "csrf_token": csrf_token(rt, current),
             "email": email or auth_request.params.get("login_hint") or "",
             "error": error,
+            "passkey": passkey,
         },
         status=status,
         form_targets=[str(auth_request.params.get("redirect_uri") or "")],
@@ -50,9 +59,11 @@ def login_page(
 
 
 @router.get("/u/login")
-async def show_login(request: Request, rt: RuntimeDep, current: BrowserSessionDep) -> Response:
+async def show_login(
+    request: Request, rt: RuntimeDep, info: RequestInfoDep, current: BrowserSessionDep
+) -> Response:
     current, auth_request = await resume(rt, request, current)
-    return login_page(request, rt, current, auth_request)
+    return await login_page(request, rt, current, auth_request, info=info)
 
 
 @router.post("/u/login")
@@ -79,19 +90,49 @@ async def submit_login(
             info=info,
         )
     except InvalidCredentialsError:
-        return login_page(
+        return await login_page(
             request,
             rt,
             current,
             auth_request,
+            info=info,
             email=email,
             error="Wrong email or password.",
             status=400,
         )
     except TooManyAttemptsError:
-        return login_page(
-            request, rt, current, auth_request, email=email, error=BLOCKED, status=429
+        return await login_page(
+            request, rt, current, auth_request, info=info, email=email, error=BLOCKED, status=429
         )
     current = await sessions.sign_in(rt, current, user)
+    auth_request = await authorize.password_done(rt, auth_request)
+    return await advance(rt, request, current, auth_request, info)
+
+
+@router.post("/u/login/passkey")
+async def submit_passkey(
+    request: Request, rt: RuntimeDep, info: RequestInfoDep, current: BrowserSessionDep
+) -> Response:
+    """The browser's answer to the page's passkey ceremony: signed in with both factors,
+    the sign-in moves on (to the application, with `amr` `[hwk|swk, user, mfa]`)."""
+    form = await read_params(request)
+    current = check_csrf(rt, current, form.text("csrf_token", max_length=100))
+    current, auth_request = await resume(rt, request, current)
+    auth_session, response = webauthn_view.answer_of(form)
+    try:
+        current = await hosted_webauthn.sign_in_with_passkey(
+            rt, current, auth_session, response, info=info, sign_in=auth_request
+        )
+    except webauthn_view.REFUSALS as exc:
+        refused = webauthn_view.passkey_message(exc, rt.clock.now())
+        return await login_page(
+            request,
+            rt,
+            current,
+            auth_request,
+            info=info,
+            error=refused,
+            status=webauthn_view.status(exc),
+        )
     auth_request = await authorize.password_done(rt, auth_request)
     return await advance(rt, request, current, auth_request, info)

@@ -1,5 +1,7 @@
 """`/u/mfa`: answer a second factor during a sign-in. Generic over factors: the picker and the
-form come from each factor's `page` (label, template), so no factor is named here."""
+form come from each factor's `page` (label, template), so no factor is named here. A page
+that `sends_code` sends one when shown; one that runs a `ceremony` (a security key, this
+device) starts one, and a refused answer gets a new one."""
 
 from __future__ import annotations
 
@@ -22,13 +24,15 @@ from twofold.errors import (
 )
 from twofold.factors.oob import OobChannel
 from twofold.factors.pages import FactorPage
-from twofold.flows import authorize, hosted_mfa, hosted_oob, sessions
+from twofold.flows import authorize, hosted_mfa, hosted_oob, hosted_webauthn, sessions
 from twofold.flows.factor_pages import page_of
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
 from twofold.flows.step_up import MfaDemand
+from twofold.flows.webauthn_state import Ceremony
 from twofold.types import FactorType, UserId
 from twofold.web import mfa_view as view
+from twofold.web import webauthn_view
 from twofold.web.browser import BrowserSessionDep, check_csrf, set_remember_cookie
 from twofold.web.steps import advance, resume
 
@@ -118,8 +122,12 @@ async def _page(
     notice: str | None = None,
     status: int = 200,
     oob_code: str | None = None,
+    sent_by: str | None = None,
+    ceremony: Ceremony | None = None,
 ) -> Response:
-    """The picker, or the chosen factor's form with its fallback and "another method" links."""
+    """The picker, or the chosen factor's form with its fallback and "another method" links.
+
+    `sent_by` is the channel the last code went by, `ceremony` the WebAuthn options shown."""
     factors, auth_request = rt.factors, it.auth_request
     context: dict[str, Any] = {
         "error": error,
@@ -147,6 +155,9 @@ async def _page(
             "offer_remember": await _offer_remember(rt, auth_request),
             "remember_days": rt.settings.sessions.remember_days,
             "oob_code": oob_code,
+            "sent_by": sent_by,
+            "description": view.sent_description(sent_by),
+            "ceremony": ceremony,
             "can_call": it.authenticator is not None and it.authenticator.oob_channel == "sms",
             "picker_url": view.page_url("/u/mfa", auth_request)
             if several or (page is not None and page.is_fallback)
@@ -168,7 +179,35 @@ async def show_challenge(
         return await advance(rt, request, signed_in, auth_request, info)
     if it.page is not None and it.page.sends_code:
         return await _send(request, rt, it, info)
+    if it.page is not None and it.page.runs_ceremony:
+        return await _ceremony(request, rt, it, info)
     return await _page(request, rt, it)
+
+
+async def _ceremony(
+    request: Request,
+    rt: Runtime,
+    it: Challenge,
+    info: RequestInfo,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    """A new WebAuthn ceremony for the picked key (or all of them), and the form holding its
+    options; refused (the challenge limit), the form without one says why."""
+    try:
+        ceremony = await hosted_webauthn.start_challenge(
+            rt,
+            it.user_id,
+            info,
+            session_id=it.current.session.id,
+            authenticator_id=it.authenticator.id if it.authenticator else None,
+            sign_in=it.auth_request,
+        )
+    except TooManyAttemptsError as exc:
+        refused = view.asked_too_often(exc.retry_at, rt.clock.now())
+        return await _page(request, rt, it, error=refused, status=429)
+    return await _page(request, rt, it, error=error, status=status, ceremony=ceremony)
 
 
 async def _send(
@@ -193,9 +232,17 @@ async def _send(
     except (CountryNotAllowedError, InvalidGrantError) as exc:
         return await _page(request, rt, it, error=exc.description, status=403)
     if not sent.delivered:
-        return await _page(request, rt, it, error=view.NOT_SENT, status=503, oob_code=sent.oob_code)
+        return await _page(
+            request,
+            rt,
+            it,
+            error=view.NOT_SENT,
+            status=503,
+            oob_code=sent.oob_code,
+            sent_by=sent.channel,
+        )
     notice = view.SENT_AGAIN if again else None
-    return await _page(request, rt, it, notice=notice, oob_code=sent.oob_code)
+    return await _page(request, rt, it, notice=notice, oob_code=sent.oob_code, sent_by=sent.channel)
 
 
 @router.post("/u/mfa")
@@ -210,23 +257,65 @@ async def submit_challenge(
         return await advance(rt, request, signed_in, auth_request, info)
     if it.factor_type is None or it.page is None:
         raise InvalidRequestError("Choose one of your authenticators.")
+    if it.page.runs_ceremony:
+        return await _answer_ceremony(request, rt, it, form, info)
     if it.page.sends_code and form.text("resend", max_length=10) is not None:
         voice: OobChannel | None = (
             "voice" if form.text("resend", max_length=10) == "voice" else None
         )
         return await _send(request, rt, it, info, channel=voice, again=True)
+    return await _answer_code(request, rt, it, form, info)
+
+
+async def _answer_code(
+    request: Request, rt: Runtime, it: Challenge, form: Params, info: RequestInfo
+) -> Response:
+    """A typed code; refused, the same form again (a sent code's handle kept)."""
+    if it.page is None:
+        raise InvalidRequestError("Choose one of your authenticators.")
     code = form.text("code", max_length=100)
     oob_code = form.text("oob_code", max_length=100) if it.page.sends_code else None
+    sent_by = form.text("sent_by", max_length=10)  # the channel the last code went by
     if not code:
-        return await _page(request, rt, it, error=view.MISSING_CODE, status=400, oob_code=oob_code)
+        return await _page(
+            request, rt, it, error=view.MISSING_CODE, status=400, oob_code=oob_code, sent_by=sent_by
+        )
     try:
         passed = await _answer(rt, it, code, oob_code, info)
     except (InvalidGrantError, ExpiredTokenError) as exc:
         error = view.code_error(exc)
-        return await _page(request, rt, it, error=error, status=400, oob_code=oob_code)
+        return await _page(
+            request, rt, it, error=error, status=400, oob_code=oob_code, sent_by=sent_by
+        )
     except TooManyAttemptsError as exc:
         locked = view.locked_message(exc.retry_at, rt.clock.now())
-        return await _page(request, rt, it, error=locked, status=429, oob_code=oob_code)
+        return await _page(
+            request, rt, it, error=locked, status=429, oob_code=oob_code, sent_by=sent_by
+        )
+    remember = bool(form.text("remember_browser", max_length=10))
+    return await _passed(request, rt, it, passed, info, remember=remember)
+
+
+async def _answer_ceremony(
+    request: Request, rt: Runtime, it: Challenge, form: Params, info: RequestInfo
+) -> Response:
+    """The browser's answer to the ceremony the form carried; refused, a new ceremony."""
+    auth_session, response = webauthn_view.answer_of(form)
+    try:
+        passed = await hosted_webauthn.verify(
+            rt,
+            it.user_id,
+            auth_session,
+            response,
+            info=info,
+            session_id=it.current.session.id,
+            sign_in=it.auth_request,
+        )
+    except webauthn_view.REFUSALS as exc:
+        refused = webauthn_view.message(exc, rt.clock.now())
+        return await _ceremony(
+            request, rt, it, info, error=refused, status=webauthn_view.status(exc)
+        )
     remember = bool(form.text("remember_browser", max_length=10))
     return await _passed(request, rt, it, passed, info, remember=remember)
 

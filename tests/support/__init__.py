@@ -1,0 +1,1 @@
+"""Test doubles of things outside Twofold that have no loopback server (an authenticator)."""
