@@ -4,6 +4,7 @@ allowed only beside an independent factor, and a wrong code five times kills the
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.api.conftest import TokenFactory
 from tests.api.helpers import mfa_token
@@ -18,11 +19,12 @@ from tests.api.oob import (
     oob_grant,
     with_otp,
 )
+from tests.api.webauthn import challenge, enrolled, grant, security_key, webauthn_on
 from tests.builders import a_client, a_user
 from twofold.clock import FrozenClock
 from twofold.factors.destinations import mask_email
 
-__all__ = ["oob"]
+__all__ = ["oob", "webauthn_on"]
 
 
 async def test_email_is_enrolled_beside_otp_and_confirmed_by_the_mailed_code(
@@ -62,7 +64,7 @@ async def test_email_alone_is_refused(oob: Oob) -> None:
         "error": "access_denied",
         "error_description": (
             "Email can only be enrolled by a user who already has another factor"
-            " (otp, sms or voice) active."
+            " (otp, sms, voice or webauthn) active."
         ),
     }
     assert oob.relay.mails == []
@@ -104,3 +106,26 @@ async def test_a_disabled_factor_cannot_be_enrolled(
         "error": "access_denied",
         "error_description": "The sms factor is disabled for this tenant.",
     }
+
+
+@pytest.mark.usefixtures("webauthn_on")
+async def test_email_is_accepted_beside_a_security_key_alone(oob: Oob) -> None:
+    """A WebAuthn key is as independent of the mailbox as an authenticator app."""
+    app, person = await a_client(oob.rt), await a_user(oob.rt)
+    key = security_key(oob.rt)
+    await enrolled(oob.http, oob.rt, app, person, key)
+    token = await mfa_token(
+        oob.http, app, person, audience=oob.rt.settings.mfa_audience, scope="enroll"
+    )
+    asked = (await challenge(oob.http, app, token)).json()
+    answer = key.get(asked["authn_params_public_key"])
+    granted = await grant(oob.http, app, asked["auth_session"], answer, mfa_token=token)
+    assert granted.status_code == 200, granted.text
+    address = f"key-{person.user_id[-6:]}@example.com"
+
+    enrolment = await associate_oob(
+        oob.http, granted.json()["access_token"], "email", email=address
+    )
+
+    assert enrolment.status_code == 200, enrolment.text
+    assert last_mail(oob.relay, address)

@@ -92,7 +92,14 @@ async def test_a_session_signs_in_with_a_passkey(
         response = key.get(asked.authn_params_public_key)
         [raw] = key.credentials
         signed_in = await verify_passkey(
-            rt, asked.auth_session, response, raw, INFO, binding=session, client_id=None
+            rt,
+            asked.auth_session,
+            response,
+            raw,
+            INFO,
+            binding=session,
+            client_id=None,
+            completes_login=False,
         )
 
         assert signed_in.user.id == person.user_id

@@ -148,3 +148,18 @@ async def test_the_picker_lists_the_phone_masked(oob: Oob, always: None) -> None
     assert len(oob.twilio.messages()) == sent + 1
     done = await submit(oob.http, chosen.text, "mfa-form", code=last_sms(oob.twilio, phone))
     assert location(done).startswith(CALLBACK + "?code=")
+
+
+async def test_a_refused_resend_keeps_the_last_code_usable(oob: Oob, always: None) -> None:
+    _, page, phone = await at_the_code_form(oob)  # the enrolment's code and this one: 2 of 10
+    for _ in range(8):
+        page = await submit(oob.http, page.text, "resend")
+        assert page.status_code == 200, page.text[:300]
+
+    refused = await submit(oob.http, page.text, "resend")
+
+    assert refused.status_code == 429
+    assert error_of(refused.text) == "Too many codes were sent. Try again in 60 minutes."
+    assert len([m for m in oob.twilio.messages() if m.get("To") == phone]) == 10
+    done = await submit(oob.http, refused.text, "mfa-form", code=last_sms(oob.twilio, phone))
+    assert location(done).startswith(CALLBACK + "?code=")

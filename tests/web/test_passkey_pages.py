@@ -78,6 +78,7 @@ async def redeemed(http: httpx.AsyncClient, web: WebApp, callback: str) -> httpx
 
 async def test_a_passkey_signs_in_as_both_factors(passkeys: Served) -> None:
     person, key = await with_passkey(passkeys)
+    enrolled_with = len(await audit_of(passkeys.rt, person.user_id, "gd_auth_succeed"))
     web, page = await login_page(passkeys.http, passkeys.rt)
 
     assert element(page.text, "username", "autocomplete") == "username webauthn"
@@ -93,7 +94,14 @@ async def test_a_passkey_signs_in_as_both_factors(passkeys: Served) -> None:
     assert claims["amr"] == ["swk", "user", "mfa"]
     assert claims["acr"] == MULTI_FACTOR_ACR
     logins = await audit_of(passkeys.rt, person.user_id, "s")
-    assert [login.details.get("method") for login in logins] == ["passkey", None]
+    assert [login.details["amr"] for login in logins] == [["swk", "user", "mfa"]]  # one login
+    passed = await audit_of(passkeys.rt, person.user_id, "gd_auth_succeed")
+    async with passkeys.rt.store.read() as tx:
+        items = await tx.authenticators.for_user(person.user_id)
+    (key_id,) = [item.id for item in items if item.type == "webauthn-platform"]
+    # One more success of the key than enrolling it left (counted: same-instant events have
+    # no reliable order under the frozen clock).
+    assert [event.details["authenticator_id"] for event in passed] == [key_id] * (enrolled_with + 1)
 
 
 async def test_the_account_pages_sign_in_with_a_passkey_too(passkeys: Served) -> None:

@@ -169,5 +169,6 @@ async def sign_in_with_passkey(
         info,
         binding=Binding.session(current.session.id),
         client_id=sign_in.client_id,
+        completes_login=False,
     )
     return await sessions.sign_in_with_both(rt, current, signed_in.user, signed_in.amr)

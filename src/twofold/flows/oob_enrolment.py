@@ -37,7 +37,7 @@ class EmailNeedsAnotherFactorError(AccessDeniedError):
 
     description = (
         "Email can only be enrolled by a user who already has another factor"
-        " (otp, sms or voice) active."
+        " (otp, sms, voice or webauthn) active."
     )
 
 
@@ -64,13 +64,21 @@ async def require_channel(tx: Tx, channel: OobChannel) -> None:
         raise AccessDeniedError(f"The {factor} factor is disabled for this tenant.")
 
 
+INDEPENDENT_TYPES = frozenset(
+    {FactorType.OTP, FactorType.WEBAUTHN_ROAMING, FactorType.WEBAUTHN_PLATFORM}
+)
+"""Factors whose secret no mailbox reveals."""
+
+
 def has_independent_factor(items: list[Authenticator]) -> bool:
     """Email is weak alone (whoever reads the mailbox can reset the password too): Auth0
-    accepts it only beside an active OTP, SMS or voice authenticator."""
+    accepts it only beside an active OTP, SMS or voice authenticator; a WebAuthn key is
+    independent of the mailbox too, so it counts as well (recovery codes do not: they are a
+    fallback, not a factor)."""
     return any(
         a.status == AuthenticatorStatus.ACTIVE
         and (
-            a.type == FactorType.OTP
+            a.type in INDEPENDENT_TYPES
             or (a.type == FactorType.OOB and a.oob_channel not in NEEDS_ANOTHER_FACTOR)
         )
         for a in items

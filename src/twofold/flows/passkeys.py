@@ -17,6 +17,7 @@ from twofold.domain import Application, Authenticator, JsonObject, User
 from twofold.errors import AccessDeniedError, NotFoundError, WebauthnAssertionError
 from twofold.factors.webauthn.ceremony import authentication_options, user_handle_of
 from twofold.factors.webauthn.credential import credential_id_hash
+from twofold.flows.attempts import on_authenticator
 from twofold.flows.clients import authenticate_client
 from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
@@ -148,9 +149,14 @@ async def verify_passkey(
     *,
     binding: Binding,
     client_id: str | None,
+    completes_login: bool,
 ) -> SignedIn:
     """Check a passkey answer in a transaction of its own (API and pages); a refusal is
-    audited and charged to the IP (and to the user, once the credential named one)."""
+    audited and charged to the IP (and to the user, once the credential named one).
+
+    `completes_login`: the grant issues tokens here, so this is the login (`s`, counted); a
+    page goes on to the authorization request, whose completion records the one `s`, so here
+    only the authenticator's success is recorded."""
     await check_failures(rt, None, info)
     async with rt.store.transaction() as tx:
         await require_passkeys(rt, tx)
@@ -168,7 +174,7 @@ async def verify_passkey(
                     authenticator_id=outcome.authenticator_id,
                 ).entry()
             )
-        else:
+        elif completes_login:
             await tx.users.record_login(outcome.user.id, now=rt.clock.now())
             tx.record(
                 events.PasskeyLoginSucceeded(
@@ -177,6 +183,12 @@ async def verify_passkey(
                     authenticator_id=outcome.authenticator.id,
                     amr=outcome.amr,
                 ).entry()
+            )
+        else:
+            tx.record(
+                on_authenticator(
+                    events.MfaSucceeded, outcome.authenticator, client_id=client_id, info=info
+                )
             )
     if isinstance(outcome, Refusal):
         if outcome.counts:
@@ -199,6 +211,7 @@ async def passkey_grant(rt: Runtime, grant: WebauthnAnswer, info: RequestInfo) -
         info,
         binding=Binding.client(application.client_id),
         client_id=application.client_id,
+        completes_login=True,
     )
     return mint(
         rt,

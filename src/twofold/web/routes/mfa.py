@@ -218,19 +218,28 @@ async def _send(
     *,
     channel: OobChannel | None = None,
     again: bool = False,
+    last: tuple[str | None, str | None] = (None, None),
 ) -> Response:
-    """Send a code (a new one kills the last) and show the form holding its handle."""
+    """Send a code (a new one kills the last) and show the form holding its handle.
+
+    `last` is the previous code's handle and channel from a resend form: a refused resend
+    kills nothing, so that code is still the one to type and the form keeps it."""
     if it.authenticator is None:
         raise InvalidRequestError("Choose one of your authenticators.")
+    last_code, last_by = last
     try:
         sent = await hosted_oob.send_code(
             rt, it.user_id, it.authenticator.id, info, channel=channel, sign_in=it.auth_request
         )
     except TooManySendsError as exc:
         refused = view.sends_message(exc.retry_at, rt.clock.now())
-        return await _page(request, rt, it, error=refused, status=429)
+        return await _page(
+            request, rt, it, error=refused, status=429, oob_code=last_code, sent_by=last_by
+        )
     except (CountryNotAllowedError, InvalidGrantError) as exc:
-        return await _page(request, rt, it, error=exc.description, status=403)
+        return await _page(
+            request, rt, it, error=exc.description, status=403, oob_code=last_code, sent_by=last_by
+        )
     if not sent.delivered:
         return await _page(
             request,
@@ -263,7 +272,8 @@ async def submit_challenge(
         voice: OobChannel | None = (
             "voice" if form.text("resend", max_length=10) == "voice" else None
         )
-        return await _send(request, rt, it, info, channel=voice, again=True)
+        last = (form.text("oob_code", max_length=100), form.text("sent_by", max_length=10))
+        return await _send(request, rt, it, info, channel=voice, again=True, last=last)
     return await _answer_code(request, rt, it, form, info)
 
 
