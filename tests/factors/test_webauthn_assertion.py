@@ -42,6 +42,14 @@ def test_an_assertion_of_each_algorithm_verifies(alg: Alg) -> None:
     assert assertion.amr == (Amr.HWK, Amr.USER)
 
 
+def test_a_ceremony_in_a_frame_of_another_site_is_refused() -> None:
+    device = authenticator()
+    credential = register(device)
+    with pytest.raises(WebauthnAssertionError) as refused:
+        sign_in(device, credential, tamper={"cross_origin": True})
+    assert refused.value.description == "The ceremony ran in a frame of another site."
+
+
 def test_another_origin_is_refused() -> None:
     device = authenticator()
     credential = register(device)

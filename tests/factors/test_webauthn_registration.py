@@ -47,6 +47,12 @@ def test_a_credential_of_each_algorithm_registers(alg: Alg) -> None:
     assert credential.user_verified is True
 
 
+def test_a_ceremony_in_a_frame_of_another_site_is_refused() -> None:
+    with pytest.raises(WebauthnRegistrationError) as refused:
+        register(authenticator(), tamper={"cross_origin": True})
+    assert refused.value.description == "The ceremony ran in a frame of another site."
+
+
 def test_another_origin_is_refused() -> None:
     with pytest.raises(WebauthnRegistrationError) as refused:
         register(authenticator(), tamper={"origin": "https://login.example.com.evil.test"})

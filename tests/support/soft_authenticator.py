@@ -232,7 +232,12 @@ class SoftAuthenticator:
     # navigator.credentials.create() -------------------------------------------------------
 
     def create(
-        self, options: JsonObject, *, origin: str | None = None, rp_id: str | None = None
+        self,
+        options: JsonObject,
+        *,
+        origin: str | None = None,
+        rp_id: str | None = None,
+        cross_origin: bool = False,
     ) -> JsonObject:
         """Register a new credential from `publicKey` creation options (the JSON form);
         refuses, as authenticators do, when it holds a credential the options exclude."""
@@ -254,7 +259,7 @@ class SoftAuthenticator:
             + cose_key(key)
         )
         auth_data = self._auth_data(rp_id or self.rp_id, FLAG_AT) + attested
-        client_data = self._client_data("webauthn.create", options, origin)
+        client_data = self._client_data("webauthn.create", options, origin, cross_origin)
         statement = self._statement(key, auth_data + hashlib.sha256(client_data).digest())
         attestation_object = cbor2.dumps(
             {"fmt": self.fmt, "attStmt": statement, "authData": auth_data}
@@ -291,6 +296,7 @@ class SoftAuthenticator:
         origin: str | None = None,
         rp_id: str | None = None,
         user_handle: bytes | None = None,
+        cross_origin: bool = False,
     ) -> JsonObject:
         """Assert with the first allowed credential held, or (empty `allowCredentials`) a
         discoverable one. `user_handle` overrides the one returned (a resident credential
@@ -298,7 +304,7 @@ class SoftAuthenticator:
         credential = self._pick(options)
         self.sign_count += self.counter_step
         auth_data = self._auth_data(rp_id or self.rp_id, 0)
-        client_data = self._client_data("webauthn.get", options, origin)
+        client_data = self._client_data("webauthn.get", options, origin, cross_origin)
         signature = sign(credential.key, auth_data + hashlib.sha256(client_data).digest())
         handle = user_handle or (credential.user_handle if credential.resident else None)
         return {
@@ -336,12 +342,15 @@ class SoftAuthenticator:
         rp_id_hash = hashlib.sha256(rp_id.encode()).digest()
         return rp_id_hash + bytes([flags]) + self.sign_count.to_bytes(4, "big")
 
-    def _client_data(self, kind: str, options: JsonObject, origin: str | None) -> bytes:
+    def _client_data(
+        self, kind: str, options: JsonObject, origin: str | None, cross_origin: bool
+    ) -> bytes:
+        """`cross_origin`: as a browser reports a ceremony run in a frame of another site."""
         data = {
             "type": kind,
             "challenge": options["challenge"],
             "origin": origin or self.origin,
-            "crossOrigin": False,
+            "crossOrigin": cross_origin,
         }
         return json.dumps(data, separators=(",", ":")).encode()
 

@@ -19,7 +19,12 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import decode_credential_public_key, options_to_json
+from webauthn.helpers import (
+    base64url_to_bytes,
+    decode_credential_public_key,
+    options_to_json,
+    parse_client_data_json,
+)
 from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.exceptions import InvalidJSONStructure, WebAuthnException
 from webauthn.helpers.structs import (
@@ -230,6 +235,18 @@ def _descriptor(credential: Credential) -> PublicKeyCredentialDescriptor:
     return PublicKeyCredentialDescriptor(id=credential.credential_id, transports=transports)
 
 
+CROSS_ORIGIN = "The ceremony ran in a frame of another site."
+
+
+def ran_cross_origin(payload: JsonObject) -> bool:
+    """The client data's `crossOrigin` (WebAuthn section 5.8.1), which py_webauthn does not
+    check: a ceremony in an iframe of another site is a clickjacking vector, and Twofold's
+    pages and API clients never need one. Read only after py_webauthn verified the response,
+    so the client data is well formed and signed over."""
+    encoded = payload["response"]["clientDataJSON"]
+    return parse_client_data_json(base64url_to_bytes(encoded)).cross_origin is True
+
+
 # Registration -----------------------------------------------------------------------------
 
 
@@ -263,6 +280,8 @@ def verify_registration(
         raise InvalidRequestError("authn_response is not a WebAuthn registration.") from exc
     except _MALFORMED as exc:
         raise WebauthnRegistrationError(_reason(exc, WebauthnRegistrationError)) from exc
+    if ran_cross_origin(payload):
+        raise WebauthnRegistrationError(CROSS_ORIGIN)
     if not 0 < len(verified.credential_id) <= MAX_CREDENTIAL_ID_BYTES:
         raise WebauthnRegistrationError("The credential id is longer than WebAuthn allows.")
     if credential_id_from(payload) != verified.credential_id:
@@ -338,6 +357,8 @@ def verify_assertion(
         raise InvalidRequestError("authn_response is not a WebAuthn assertion.") from exc
     except _MALFORMED as exc:
         raise WebauthnAssertionError(_reason(exc, WebauthnAssertionError)) from exc
+    if ran_cross_origin(payload):
+        raise WebauthnAssertionError(CROSS_ORIGIN)
     backup_eligible = verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE
     if backup_eligible != credential.backup_eligible:
         # Section 6.1.3: backup eligibility is fixed when the credential is created.
