@@ -18,9 +18,13 @@ from twofold.config import Settings
 from twofold.factors.registry import FACTOR_NAMES
 from twofold.flows.runtime import Runtime
 from twofold.flows.tenant import DEFAULT_FACTORS, current_policies
+from twofold.flows.webauthn_settings import settings_key
+from twofold.flows.webauthn_state import WEBAUTHN_TYPES
 from twofold.policy.engine import POLICY_KEY
 
 TokenFactory = Callable[..., Awaitable[dict[str, str]]]
+WEBAUTHN_SETTINGS = tuple(settings_key(factor) for factor in WEBAUTHN_TYPES)
+"""The WebAuthn factors' settings overrides (`tenant` puts them back too)."""
 
 
 @pytest.fixture
@@ -76,9 +80,12 @@ async def tenant(runtime: Runtime) -> AsyncIterator[None]:
     async with runtime.store.read() as tx:
         policies = list(await current_policies(tx))
         factors = await tx.tenant.factor_overrides()
+        overrides = {key: await tx.tenant.get(key) for key in WEBAUTHN_SETTINGS}
     yield
     async with runtime.store.transaction() as tx:
         await tx.tenant.put(POLICY_KEY, policies)
+        for key, override in overrides.items():
+            await tx.tenant.put(key, override or {})
         for name in FACTOR_NAMES:
             await tx.tenant.set_factor(
                 name, enabled=factors.get(name, DEFAULT_FACTORS.get(name, False))

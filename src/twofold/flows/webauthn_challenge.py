@@ -18,20 +18,16 @@ from twofold.factors.webauthn.credential import Credential
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
 from twofold.flows.webauthn_limits import admit_challenge
-from twofold.flows.webauthn_state import (
-    Binding,
-    Ceremony,
-    credentials,
-    factor_settings,
-    store_ceremony,
-)
+from twofold.flows.webauthn_settings import factor_settings
+from twofold.flows.webauthn_state import Binding, Ceremony, credentials, store_ceremony
+from twofold.store.uow import Tx
 from twofold.types import FactorType
 
 
-def user_verification_for(rt: Runtime, factors: Collection[FactorType]) -> str:
+async def user_verification_for(rt: Runtime, tx: Tx, factors: Collection[FactorType]) -> str:
     """What one request asks of every listed credential: their factors' common setting, or
     `preferred` when they differ. Each answer is still held to its own factor's setting."""
-    asked = {factor_settings(rt.settings.webauthn, factor).user_verification for factor in factors}
+    asked = {(await factor_settings(rt, tx, factor)).user_verification for factor in factors}
     return asked.pop() if len(asked) == 1 else "preferred"
 
 
@@ -94,15 +90,16 @@ async def issue_assertion(
             "The user has no security key or device the tenant accepts."
         )
     await admit_challenge(rt, user_id, info, client_id=client_id)
-    user_verification = user_verification_for(rt, {item.type for item, _ in usable})
     allowed = [credential for _, credential in usable]
-    options = authentication_options(
-        rt.relying_party,
-        rt.settings.webauthn,
-        user_verification=user_verification,
-        allowed=allowed,
-    )
     async with rt.store.transaction() as tx:
+        factors = {item.type for item, _ in usable}
+        user_verification = await user_verification_for(rt, tx, factors)
+        options = authentication_options(
+            rt.relying_party,
+            rt.settings.webauthn,
+            user_verification=user_verification,
+            allowed=allowed,
+        )
         ceremony = await store_ceremony(
             rt,
             tx,

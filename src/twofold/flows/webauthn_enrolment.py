@@ -32,6 +32,7 @@ from twofold.flows.mfa_state import MfaCaller, resolve_bearer
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
 from twofold.flows.webauthn_limits import admit_challenge, count_failure
+from twofold.flows.webauthn_settings import factor_settings, for_factor
 from twofold.flows.webauthn_state import (
     INVALID_SESSION,
     WEBAUTHN_TYPES,
@@ -40,7 +41,6 @@ from twofold.flows.webauthn_state import (
     Refusal,
     Taken,
     credentials,
-    factor_settings,
     store_ceremony,
     take_ceremony,
     with_factor,
@@ -111,19 +111,19 @@ async def start_registration(
     name = check_name(name)
     user, items = await _enrollable(rt, user_id, factor)
     await admit_challenge(rt, user.id, info, client_id=client_id)
-    settings = rt.settings.webauthn
-    options = registration_options(
-        rt.relying_party,
-        settings,
-        factor,
-        # The user handle is the opaque user id (no PII): a passkey's userHandle names it.
-        user_handle=user.id.encode(),
-        user_name=user.email,
-        display_name=user.name or user.email,
-        exclude=[credential for _, credential in credentials(items)],
-    )
     code = None
     async with rt.store.transaction() as tx:
+        chosen = await factor_settings(rt, tx, factor)
+        options = registration_options(
+            rt.relying_party,
+            for_factor(rt.settings.webauthn, factor, chosen),
+            factor,
+            # The user handle is the opaque user id (no PII): a passkey's userHandle names it.
+            user_handle=user.id.encode(),
+            user_name=user.email,
+            display_name=user.name or user.email,
+            exclude=[credential for _, credential in credentials(items)],
+        )
         ceremony = await store_ceremony(
             rt,
             tx,
@@ -131,7 +131,7 @@ async def start_registration(
             purpose="register",
             binding=binding,
             user_id=user.id,
-            user_verification=factor_settings(settings, factor).user_verification,
+            user_verification=chosen.user_verification,
             factor=factor,
             name=name,
         )
@@ -183,7 +183,7 @@ async def complete_registration(
     try:
         credential = verify_registration(
             rt.relying_party,
-            rt.settings.webauthn,
+            for_factor(rt.settings.webauthn, factor, await factor_settings(rt, tx, factor)),
             factor,
             response,
             challenge=taken.challenge,

@@ -15,7 +15,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from twofold.config import WebauthnFactorSettings, WebauthnSettings
 from twofold.domain import Authenticator, JsonObject
 from twofold.errors import ExpiredTokenError, InvalidGrantError, TwofoldError
 from twofold.factors.webauthn.ceremony import Options
@@ -94,10 +93,6 @@ class Refusal:
     """Whether it is charged to the failure buckets (an expired ceremony is not a guess)."""
     user_id: str | None = None
     """Whose credential answered, when the flow did not know the user beforehand (a passkey)."""
-
-
-def factor_settings(settings: WebauthnSettings, factor: FactorType) -> WebauthnFactorSettings:
-    return settings.platform if factor == FactorType.WEBAUTHN_PLATFORM else settings.roaming
 
 
 def is_webauthn(item: Authenticator) -> bool:

@@ -33,13 +33,13 @@ from twofold.flows.tokens import TokenSet, mint
 from twofold.flows.verification import activate_recovery_code, consume, succeed, user_of
 from twofold.flows.webauthn_enrolment import Registered, complete_registration
 from twofold.flows.webauthn_limits import check_failures, count_failure
+from twofold.flows.webauthn_settings import factor_settings
 from twofold.flows.webauthn_state import (
     INVALID_SESSION,
     Binding,
     Refusal,
     Taken,
     credential_of,
-    factor_settings,
     is_webauthn,
     replaced_params,
     take_ceremony,
@@ -171,7 +171,7 @@ async def complete_assertion(
         item,
         response,
         taken=taken,
-        user_verification=factor_settings(rt.settings.webauthn, item.type).user_verification,
+        user_verification=(await factor_settings(rt, tx, item.type)).user_verification,
         client_id=client_id,
         info=info,
     )

@@ -9,8 +9,15 @@ from fastapi import APIRouter, Body, Path
 from twofold.api.deps import RuntimeDep
 from twofold.api.management.auth import Caller, require_scope
 from twofold.api.schemas.common import errors
-from twofold.api.schemas.management import FactorOut, FactorState, FactorUpdate, Policy
-from twofold.flows import management
+from twofold.api.schemas.management import (
+    FactorOut,
+    FactorState,
+    FactorUpdate,
+    Policy,
+    WebauthnFactorSettingsOut,
+    WebauthnFactorSettingsUpdate,
+)
+from twofold.flows import management, webauthn_settings
 
 router = APIRouter(prefix="/guardian")
 
@@ -36,6 +43,47 @@ async def set_factor(
         rt, name, enabled=body.enabled, actor=caller.subject
     )
     return {"enabled": enabled}
+
+
+WebauthnFactorName = Annotated[
+    str, Path(description="`webauthn-roaming` or `webauthn-platform`; any other name is a 404.")
+]
+
+
+@router.get(
+    "/factors/{name}/settings",
+    response_model=WebauthnFactorSettingsOut,
+    responses=errors(401, 403, 404),
+)
+async def factor_settings(
+    name: WebauthnFactorName,
+    rt: RuntimeDep,
+    _caller: Annotated[Caller, require_scope("read:guardian_factors")],
+) -> dict[str, Any]:
+    """A WebAuthn factor's settings in effect: the override set here, else configuration."""
+    return await webauthn_settings.guardian_factor_settings(rt, name)
+
+
+@router.put(
+    "/factors/{name}/settings",
+    response_model=WebauthnFactorSettingsOut,
+    responses=errors(400, 401, 403, 404),
+)
+async def set_factor_settings(
+    name: WebauthnFactorName,
+    body: WebauthnFactorSettingsUpdate,
+    rt: RuntimeDep,
+    caller: Annotated[Caller, require_scope("update:guardian_factors")],
+) -> dict[str, Any]:
+    """Replace a WebAuthn factor's settings (audited); a member left out follows
+    configuration. Applies to the next ceremony on every node."""
+    return await webauthn_settings.set_guardian_factor_settings(
+        rt,
+        name,
+        user_verification=body.user_verification,
+        resident_key=body.resident_key,
+        actor=caller.subject,
+    )
 
 
 @router.get("/policies", response_model=list[Policy], responses=errors(401, 403))

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from twofold.config import WebauthnRequirement
 from twofold.flows.grants import DEFAULT_REALM
 from twofold.flows.management import LOG_QUERY, USER_QUERY
 
@@ -130,6 +131,30 @@ class FactorUpdate(Strict):
 
 class FactorState(BaseModel):
     enabled: bool
+
+
+class WebauthnFactorSettingsUpdate(Strict):
+    """A WebAuthn factor's settings (Auth0's camelCase). A member left out (or null) follows
+    configuration, so `{}` returns the factor to it. No relying-party override: the RP ID is
+    deployment configuration, and changing it strands every credential."""
+
+    user_verification: WebauthnRequirement | None = Field(
+        default=None,
+        alias="userVerification",
+        description="`required` refuses a key or device that did not verify the user.",
+    )
+    resident_key: WebauthnRequirement | None = Field(
+        default=None,
+        alias="residentKey",
+        description="Whether new credentials should be discoverable (stored on the key).",
+    )
+
+
+class WebauthnFactorSettingsOut(BaseModel):
+    """The settings in effect: the Management API's override, else configuration."""
+
+    user_verification: WebauthnRequirement = Field(alias="userVerification")
+    resident_key: WebauthnRequirement = Field(alias="residentKey")
 
 
 Policy = Literal["all-applications", "confidence-score"]
