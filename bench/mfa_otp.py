@@ -40,11 +40,8 @@ from httpload import (
     run_loop,
 )
 from seeding import PASSWORD, Seeded, Step, seed
-from servers import HOST, leg, run_legs, serving
+from servers import HOST, add_leg_options, leg, run_legs, serving
 from twofold.config import Settings
-
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
 
 # The measured work --------------------------------------------------------------------------
 
@@ -239,16 +236,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="start servers, seed, measure (the default)")
     _load_options(run)
-    run.add_argument("--databases", default="sqlite,postgresql")
-    run.add_argument("--workers", type=int, default=None, help="twofold serve --workers")
+    add_leg_options(run)
     run.add_argument("--users", type=int, default=0, help="seeded steps (default: from rate)")
     run.add_argument("--max-rate", type=int, default=2500, help="steps/s the pool must cover")
     run.add_argument("--password-concurrency", type=int, default=8)
     run.add_argument("--password-duration", type=float, default=10.0)
-    run.add_argument("--postgres-url", default=POSTGRES_ADMIN, help="admin connection")
-    run.add_argument("--redis-url", default=None, help="attempt limiter on Redis")
-    run.add_argument("--signing-alg", default="RS256", choices=("RS256", "ES256"))
-    run.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
     _seed_options(run)
     seed_cmd = commands.add_parser("seed", help="seed steps into TWOFOLD_DATABASE_URL/DATA_DIR")
     seed_cmd.add_argument("--users", type=int, required=True)

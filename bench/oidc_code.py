@@ -46,11 +46,10 @@ from httpload import (
     run_loop,
 )
 from oidc_seeding import SCOPE, OidcSeeded, seed_oidc
-from servers import HOST, leg, run_legs, serving
+from servers import HOST, add_leg_options, leg, run_legs, serving
 from twofold.config import OidcSettings, Settings
 from twofold.security import pkce
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 STEPS = ("code", "refresh", "authorize")
 SEED_CODE_TTL = 600
 """The longest code lifetime Settings allow: seeded codes must outlive seeding and the
@@ -202,7 +201,7 @@ def run_leg(database: str, work: Path, *, args: argparse.Namespace, plan: Plan) 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--databases", default="sqlite,postgresql")
+    add_leg_options(parser)
     parser.add_argument(
         "--steps", default=",".join(STEPS), help="comma-separated: " + ", ".join(STEPS)
     )
@@ -211,11 +210,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
     parser.add_argument("--max-rate", type=int, default=600, help="grants/s the pools must cover")
     parser.add_argument("--users", type=int, default=256, help="signed-in users (sessions)")
-    parser.add_argument("--workers", type=int, default=None, help="twofold serve --workers")
-    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN, help="admin connection")
-    parser.add_argument("--redis-url", default=None, help="attempt limiter on Redis")
-    parser.add_argument("--signing-alg", default="RS256", choices=("RS256", "ES256"))
-    parser.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     steps = tuple(args.steps.split(","))
     unknown = set(steps) - set(STEPS)

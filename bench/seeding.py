@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from twofold.cli.setup import prepare
 from twofold.config import Settings
 from twofold.factors.otp import TotpParams, encode_secret
 from twofold.flows.clients import create_application
+from twofold.flows.runtime import Runtime
 from twofold.flows.sealing import seal
 from twofold.security import tokens
 from twofold.store.tables import authenticators, mfa_transactions, users
@@ -53,58 +55,97 @@ class Seeded:
     """The seeded users' logins (all share PASSWORD), for the password grant."""
 
 
-async def seed(settings: Settings, *, count: int, scope: str, ttl: int) -> Seeded:
-    """`count` users, each with an active TOTP authenticator and one open `mfa_token`.
+AuthenticatorRow = Callable[[str, dt.datetime], dict[str, Any]]
+"""Makes the one authenticator row of a user being seeded (their id, the seeding time)."""
 
-    Rows are written in bulk through the store's tables, in the shapes its repositories
-    write; one argon2 hash (at the server's cost) is shared by every user.
-    """
+
+@dataclass(frozen=True, slots=True)
+class SeededUser:
+    user_id: str
+    email: str
+    mfa_token: str
+
+
+async def seed(settings: Settings, *, count: int, scope: str, ttl: int) -> Seeded:
+    """`count` users, each with an active TOTP authenticator and one open `mfa_token`."""
     await prepare(settings, migrate_embedded=True)
     rt = await build_runtime(settings)
     try:
         client = await create_application(rt, name="bench")
-        password_hash = await rt.passwords.hash(PASSWORD)
-        now = rt.clock.now()
-        steps: list[Step] = []
-        emails: list[str] = []
-        for start in range(0, count, BATCH):
-            rows: dict[str, list[dict[str, Any]]] = {"u": [], "a": [], "t": []}
-            for _ in range(min(BATCH, count - start)):
-                user_id = tokens.new_user_id()
-                email = f"bench-{secrets.token_hex(8)}@example.com"
-                rows["u"].append(user_row(user_id, email, password_hash, now))
-                secret = secrets.token_bytes(20)
-                authenticator_id = tokens.new_authenticator_id("totp")
-                sealed, key_id = seal(rt, authenticator_id, secret)
-                rows["a"].append(authenticator_row(authenticator_id, user_id, sealed, key_id, now))
-                token = tokens.new_token()
-                rows["t"].append(
-                    transaction_row(
-                        tokens.token_hash(token),
-                        user_id=user_id,
-                        client_id=client.application.client_id,
-                        audience=settings.userinfo_audience,
-                        scope=scope,
-                        now=now,
-                        ttl=ttl,
-                    )
-                )
-                emails.append(email)
-                steps.append(
-                    Step(
-                        mfa_token=token,
-                        otp_secret=encode_secret(secret),
-                        client_id=client.application.client_id,
-                        client_secret=client.client_secret or "",
-                    )
-                )
-            async with rt.store.transaction() as tx:
-                await tx.conn.execute(users.insert(), rows["u"])
-                await tx.conn.execute(authenticators.insert(), rows["a"])
-                await tx.conn.execute(mfa_transactions.insert(), rows["t"])
-        return Seeded(steps=steps, emails=emails)
+        otp_secrets: dict[str, bytes] = {}
+
+        def totp_row(user_id: str, now: dt.datetime) -> dict[str, Any]:
+            secret = otp_secrets[user_id] = secrets.token_bytes(20)
+            authenticator_id = tokens.new_authenticator_id("totp")
+            sealed, key_id = seal(rt, authenticator_id, secret)
+            return authenticator_row(authenticator_id, user_id, sealed, key_id, now)
+
+        seeded = await seed_users(
+            rt,
+            count=count,
+            client_id=client.application.client_id,
+            scope=scope,
+            ttl=ttl,
+            authenticator=totp_row,
+        )
+        steps = [
+            Step(
+                mfa_token=user.mfa_token,
+                otp_secret=encode_secret(otp_secrets[user.user_id]),
+                client_id=client.application.client_id,
+                client_secret=client.client_secret or "",
+            )
+            for user in seeded
+        ]
+        return Seeded(steps=steps, emails=[user.email for user in seeded])
     finally:
         await close_runtime(rt)
+
+
+async def seed_users(
+    rt: Runtime,
+    *,
+    count: int,
+    client_id: str,
+    scope: str,
+    ttl: int,
+    authenticator: AuthenticatorRow,
+) -> list[SeededUser]:
+    """`count` users, each with the one active authenticator `authenticator` makes and one
+    open `mfa_token` of `client_id`: what every MFA step benchmark measures against.
+
+    Rows are written in bulk through the store's tables, in the shapes its repositories
+    write, `BATCH` users a transaction; one argon2 hash (at the server's cost) is shared by
+    every user.
+    """
+    password_hash = await rt.passwords.hash(PASSWORD)
+    now = rt.clock.now()
+    seeded: list[SeededUser] = []
+    for start in range(0, count, BATCH):
+        rows: dict[str, list[dict[str, Any]]] = {"u": [], "a": [], "t": []}
+        for _ in range(min(BATCH, count - start)):
+            user_id = tokens.new_user_id()
+            email = f"bench-{secrets.token_hex(8)}@example.com"
+            rows["u"].append(user_row(user_id, email, password_hash, now))
+            rows["a"].append(authenticator(user_id, now))
+            token = tokens.new_token()
+            rows["t"].append(
+                transaction_row(
+                    tokens.token_hash(token),
+                    user_id=user_id,
+                    client_id=client_id,
+                    audience=rt.settings.userinfo_audience,
+                    scope=scope,
+                    now=now,
+                    ttl=ttl,
+                )
+            )
+            seeded.append(SeededUser(user_id=user_id, email=email, mfa_token=token))
+        async with rt.store.transaction() as tx:
+            await tx.conn.execute(users.insert(), rows["u"])
+            await tx.conn.execute(authenticators.insert(), rows["a"])
+            await tx.conn.execute(mfa_transactions.insert(), rows["t"])
+    return seeded
 
 
 def user_row(user_id: str, email: str, password_hash: str, now: dt.datetime) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import asyncpg
 from httpload import Connection, Result, summarise
 
 HOST = "127.0.0.1"
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _free_port() -> int:
@@ -151,6 +152,17 @@ def leg(database: str, args: argparse.Namespace, work: Path) -> Iterator[Leg]:
         log = stack.enter_context((work / f"{database}.log").open("wb"))
         init(env, log)
         yield Leg(database=database, data_dir=data_dir, database_url=url, env=env, log=log)
+
+
+def add_leg_options(parser: argparse.ArgumentParser) -> None:
+    """The options `leg` and `run_legs` read: which databases, how the server runs, what is
+    kept. Every benchmark that starts its own servers takes them, with the same defaults."""
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=None, help="twofold serve --workers")
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN, help="admin connection")
+    parser.add_argument("--redis-url", default=None, help="attempt limiter on Redis")
+    parser.add_argument("--signing-alg", default="RS256", choices=("RS256", "ES256"))
+    parser.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
 
 
 def run_legs(args: argparse.Namespace, run_leg: Callable[[str, Path], list[Result]]) -> None:

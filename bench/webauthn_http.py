@@ -38,19 +38,16 @@ from tests.support.soft_authenticator import SoftAuthenticator, StoredCredential
 
 from cpuwatch import CpuWatch
 from httpload import Connection, Job, Result, Run, drive_runs, error_code, post, run_loop
-from seeding import PASSWORD, transaction_row, user_row
-from servers import HOST, leg, run_legs, serving
+from seeding import seed_users
+from servers import HOST, add_leg_options, leg, run_legs, serving
 from twofold.app import build_runtime, close_runtime
 from twofold.cli.setup import prepare
 from twofold.config import Settings
 from twofold.factors.webauthn.credential import Credential, credential_id_hash
 from twofold.flows.clients import create_application
 from twofold.security import tokens
-from twofold.store.tables import authenticators, mfa_transactions, users
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 WEBAUTHN = "urn:okta:params:oauth:grant-type:webauthn"
-BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,48 +76,35 @@ async def seed(settings: Settings, *, count: int, ttl: int) -> Seeded:
         key = new_key("ES256")
         public_key = cose_key(key)
         client = await create_application(rt, name="bench")
-        password_hash = await rt.passwords.hash(PASSWORD)
-        now = rt.clock.now()
         async with rt.store.transaction() as tx:
             await tx.tenant.set_factor("webauthn-roaming", enabled=True)
-        steps: list[Step] = []
-        for start in range(0, count, BATCH):
-            rows: dict[str, list[dict[str, Any]]] = {"u": [], "a": [], "t": []}
-            for _ in range(min(BATCH, count - start)):
-                user_id = tokens.new_user_id()
-                email = f"bench-{secrets.token_hex(8)}@example.com"
-                rows["u"].append(user_row(user_id, email, password_hash, now))
-                credential_id = secrets.token_bytes(32)
-                device.credentials[credential_id] = StoredCredential(
-                    credential_id=credential_id,
-                    key=key,
-                    user_handle=user_id.encode(),
-                    resident=False,
-                )
-                rows["a"].append(_key_row(user_id, credential_id, public_key, now))
-                token = tokens.new_token()
-                rows["t"].append(
-                    transaction_row(
-                        tokens.token_hash(token),
-                        user_id=user_id,
-                        client_id=client.application.client_id,
-                        audience=settings.userinfo_audience,
-                        scope="openid profile email",
-                        now=now,
-                        ttl=ttl,
-                    )
-                )
-                steps.append(
-                    Step(
-                        mfa_token=token,
-                        client_id=client.application.client_id,
-                        client_secret=client.client_secret or "",
-                    )
-                )
-            async with rt.store.transaction() as tx:
-                await tx.conn.execute(users.insert(), rows["u"])
-                await tx.conn.execute(authenticators.insert(), rows["a"])
-                await tx.conn.execute(mfa_transactions.insert(), rows["t"])
+
+        def security_key_row(user_id: str, now: dt.datetime) -> dict[str, Any]:
+            credential_id = secrets.token_bytes(32)
+            device.credentials[credential_id] = StoredCredential(
+                credential_id=credential_id,
+                key=key,
+                user_handle=user_id.encode(),
+                resident=False,
+            )
+            return _key_row(user_id, credential_id, public_key, now)
+
+        seeded = await seed_users(
+            rt,
+            count=count,
+            client_id=client.application.client_id,
+            scope="openid profile email",
+            ttl=ttl,
+            authenticator=security_key_row,
+        )
+        steps = [
+            Step(
+                mfa_token=user.mfa_token,
+                client_id=client.application.client_id,
+                client_secret=client.client_secret or "",
+            )
+            for user in seeded
+        ]
         return Seeded(steps=steps, device=device)
     finally:
         await close_runtime(rt)
@@ -235,18 +219,13 @@ def run_leg(database: str, work: Path, *, args: argparse.Namespace, plan: Plan) 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--databases", default="sqlite,postgresql")
+    add_leg_options(parser)
     parser.add_argument("--concurrency", default="16", help="comma-separated")
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
-    parser.add_argument("--workers", type=int, default=None, help="twofold serve --workers")
     parser.add_argument("--users", type=int, default=0, help="seeded steps (default: from rate)")
     parser.add_argument("--max-rate", type=int, default=1200, help="steps/s the pool must cover")
     parser.add_argument("--ttl", type=int, default=3600, help="mfa_token lifetime, seconds")
-    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN, help="admin connection")
-    parser.add_argument("--redis-url", default=None, help="attempt limiter on Redis")
-    parser.add_argument("--signing-alg", default="RS256", choices=("RS256", "ES256"))
-    parser.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
     args = parser.parse_args(argv)
     plan = Plan(
         concurrency=tuple(int(c) for c in args.concurrency.split(",")),

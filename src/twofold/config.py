@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -437,6 +438,62 @@ class ChannelSettings(BaseModel):
         return self
 
 
+def _ip_network(value: str) -> str:
+    """An address (a /32 or /128) or a CIDR, normalised; host bits set are a typo, refused."""
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=True))
+    except ValueError:
+        raise ValueError(
+            f"a deny-list entry is an IP address or a CIDR such as 203.0.113.0/24 or "
+            f"2001:db8::/32, not {value!r}"
+        ) from None
+
+
+class IpVelocity(BaseModel):
+    """Failed logins from one IP, across every account, that make the IP untrusted."""
+
+    failures: int = Field(default=20, ge=1, le=100_000)
+    """This many failures within the window mark the IP (UntrustedIP: `found_on_deny_list`)."""
+    window_seconds: int = Field(default=600, ge=10, le=86_400)
+
+
+class PolicySettings(BaseModel):
+    """The policy engine's facts and thresholds (docs/decisions/009, docs/policies.md)."""
+
+    geoip_database: Path | None = None
+    """A GeoLite2/GeoIP2 City or DB-IP City Lite `.mmdb`; None = the packaged 2018 snapshot."""
+    time_zone: str = "UTC"
+    """IANA zone in which rules see `request.time` (hour, weekday, date; DST included)."""
+    impossible_travel_kmh: float = Field(default=900, gt=0, le=100_000)
+    """Speed between two logins' locations above which travel is impossible."""
+    new_device_days: int = Field(default=30, ge=1, le=3650)
+    """A device not seen for this user within this many days is new."""
+    ip_deny_list: list[str] = Field(default_factory=list)
+    """IP addresses and CIDRs (IPv4 and IPv6) that UntrustedIP reports."""
+    ip_velocity: IpVelocity = IpVelocity()
+
+    @field_validator("geoip_database")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable .mmdb file")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"an IANA time zone such as Europe/Paris, not {value!r}") from None
+        return value
+
+    @field_validator("ip_deny_list")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [_ip_network(entry) for entry in value]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TWOFOLD_", env_nested_delimiter="__", extra="ignore"
@@ -463,6 +520,7 @@ class Settings(BaseSettings):
     oob: OobSettings = OobSettings()
     channels: ChannelSettings = ChannelSettings()
     webauthn: WebauthnSettings = WebauthnSettings()
+    policy: PolicySettings = PolicySettings()
 
     @field_validator("issuer")
     @classmethod

@@ -2,6 +2,7 @@
 
 TwofoldError
  +-- InvalidRequestError        invalid_request
+ |    +-- InvalidRuleError      a policy rule refused when saved (carries line and column)
  +-- InvalidClientError         invalid_client / unauthorized_client
  +-- InvalidGrantError          invalid_grant (wrong code, bad credentials, malformed token)
  |    +-- MalformedMfaTokenError
@@ -51,6 +52,19 @@ class TwofoldError(Exception):
 class InvalidRequestError(TwofoldError):
     code = "invalid_request"
     description = "The request is missing a parameter or has an invalid one."
+
+
+class InvalidRuleError(InvalidRequestError):
+    """A policy rule's condition or action refused when saved: it does not compile, exceeds a
+    limit, or names something outside the allowlist. `line` and `column` (1-based) point at
+    the offending place of the condition when there is one."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        where = f" (line {line}, column {column})" if line is not None else ""
+        super().__init__(f"Invalid rule: {message}{where}")
+        self.message = message
+        self.line = line
+        self.column = column
 
 
 class InvalidClientError(TwofoldError):

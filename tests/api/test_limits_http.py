@@ -34,6 +34,9 @@ async def test_mfa_token_dies_after_five_failures(
     token = await mfa_token(client, app, person)
     for _ in range(5):
         assert (await otp_grant(client, app, token, "000000")).status_code == 403
+    trail = await _types(runtime, person.user_id)
+    assert trail.count("gd_auth_rejected") == 1
+    assert trail[-1] == "gd_auth_rejected"  # audited with the failure that reached the cap
     clock.advance(30)
     dead = await otp_grant(client, app, token, code(secret, clock.now()))
     assert dead.status_code == 429

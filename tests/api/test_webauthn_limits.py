@@ -82,6 +82,8 @@ async def test_fifteen_failures_block_the_user_until_the_bucket_refills(
         for _ in range(5):
             wrong = await attempt(token, origin="https://evil.example")
             assert wrong.status_code == 403, wrong.text
+    # Each mfa_token's fifth failure audits its exhaustion, as the code grants' do.
+    assert len(await audit_of(rt, person.user_id, "gd_auth_rejected")) == 3
 
     token = await mfa_token(http, app, person)
     too_many(await attempt(token))

@@ -15,7 +15,7 @@ from twofold.errors import AccessDeniedError, InvalidRequestError, NotFoundError
 from twofold.flows import admin, authenticators, sessions
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import current_policies
-from twofold.policy.engine import decide
+from twofold.policy.engine import decide_tenant
 from twofold.types import AuthenticatorStatus, FactorType, UserId
 
 NAME_MAX = 60
@@ -129,7 +129,11 @@ async def remove(
         if item.type == FactorType.RECOVERY_CODE:
             raise InvalidRequestError("The recovery code cannot be removed; regenerate it.")
         others = [a for a in items if _is_factor(a) and a.id != item.id]
-        if _is_factor(item) and not others and decide(await current_policies(tx)).mfa_required:
+        if (
+            _is_factor(item)
+            and not others
+            and decide_tenant(await current_policies(tx)).mfa_required
+        ):
             raise LastFactorError
         await authenticators.remove(tx, item, actor=user_id, client_id=None, info=info)
     return item

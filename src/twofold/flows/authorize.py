@@ -22,7 +22,7 @@ from twofold.flows.sessions import OpenSession
 from twofold.flows.step_up import Demands, MfaDemand, proof_of
 from twofold.flows.tenant import current_policies
 from twofold.flows.tokens import MULTI_FACTOR_ACR, granted_scope, resolve_audience
-from twofold.policy.engine import decide
+from twofold.policy.engine import decide_tenant
 from twofold.security import pkce, tokens
 from twofold.types import ClientId
 
@@ -202,7 +202,7 @@ async def demands_of(rt: Runtime, request: AuthorizationRequest) -> Demands:
     else:
         async with rt.store.read() as tx:
             policies = await current_policies(tx)
-        mfa = MfaDemand.POLICY if decide(policies).mfa_required else MfaDemand.NONE
+        mfa = MfaDemand.POLICY if decide_tenant(policies).mfa_required else MfaDemand.NONE
     return Demands(
         mfa=mfa, max_age=params.get("max_age"), force_login=bool(params.get("force_login"))
     )

@@ -106,25 +106,38 @@ def _usable(
     ]
 
 
+async def _open(
+    rt: Runtime, tx: Tx, request: ChallengeRequest
+) -> tuple[Application, MfaTransaction, list[Authenticator]]:
+    """The client, its `mfa_token`'s transaction and the user's authenticators: what every
+    challenge reads first, whichever factor it goes on to ask for."""
+    application, transaction = await open_for_client(
+        rt,
+        tx,
+        client_id=request.client_id,
+        client_secret=request.client_secret,
+        mfa_token=request.mfa_token,
+    )
+    return application, transaction, await tx.authenticators.for_user(transaction.user_id)
+
+
+def _require_enrolled(items: list[Authenticator]) -> None:
+    """`association_required` for a user with no active factor (a recovery code alone cannot
+    be challenged): the client must send them to `/mfa/associate` first."""
+    if not any(
+        a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
+    ):
+        raise AssociationRequiredError
+
+
 async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> JsonObject:
     requested = _requested_types(request.challenge_type)
     channel = requested_channel(request.oob_channel)
     if requested == ["webauthn"]:
         return await _webauthn_only(rt, request, info)
     async with rt.store.transaction() as tx:
-        application, transaction = await open_for_client(
-            rt,
-            tx,
-            client_id=request.client_id,
-            client_secret=request.client_secret,
-            mfa_token=request.mfa_token,
-        )
-        items = await tx.authenticators.for_user(transaction.user_id)
-        if not any(
-            a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE
-            for a in items
-        ):
-            raise AssociationRequiredError
+        application, transaction, items = await _open(rt, tx, request)
+        _require_enrolled(items)
         types = await enabled_types(tx) if any(a.type in WEBAUTHN_TYPES for a in items) else ()
         active = _usable(items, await enabled_channels(tx), request.oob_channel, types)
         if request.authenticator_id:
@@ -181,19 +194,9 @@ async def _webauthn_only(rt: Runtime, request: ChallengeRequest, info: RequestIn
     """`challenge_type: "webauthn"` alone: the client, the token, the user's credentials and
     the tenant's factors in one read; the ceremony's own transaction is the one write."""
     async with rt.store.read() as tx:
-        application, transaction = await open_for_client(
-            rt,
-            tx,
-            client_id=request.client_id,
-            client_secret=request.client_secret,
-            mfa_token=request.mfa_token,
-        )
-        items = await tx.authenticators.for_user(transaction.user_id)
+        application, transaction, items = await _open(rt, tx, request)
         enabled = await enabled_types(tx)
-    if not any(
-        a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
-    ):
-        raise AssociationRequiredError
+    _require_enrolled(items)
     ceremony = await issue_assertion(
         rt,
         transaction.user_id,

@@ -14,7 +14,7 @@ from twofold.flows.mfa_state import mfa_requirements
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import current_policies, enabled_channels, enabled_types
 from twofold.flows.tokens import TokenSet, granted_scope, mint, resolve_audience
-from twofold.policy.engine import decide
+from twofold.policy.engine import decide_tenant
 from twofold.security import tokens
 from twofold.types import Amr, TransactionId
 
@@ -66,7 +66,7 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
         client_id=application.client_id,
         info=info,
     )
-    decision = decide(policies)
+    decision = decide_tenant(policies)
     if not decision.mfa_required:
         async with rt.store.transaction() as tx:
             await tx.users.record_login(user.id, now=now)

@@ -23,10 +23,11 @@ from twofold.flows.attempts import count_failure, on_authenticator, otp_key
 from twofold.flows.grants import GrantType
 from twofold.flows.oob_delivery import destination_of, with_destination
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.flows.tokens import TokenSet, mint
+from twofold.flows.tokens import TokenSet
 from twofold.flows.verification import (
     activate_recovery_code,
     consume,
+    mint_for_step,
     open_grant,
     record_failure,
     succeed,
@@ -34,7 +35,7 @@ from twofold.flows.verification import (
 from twofold.security import tokens
 from twofold.store.repos.oob import StoredChallenge
 from twofold.store.uow import Tx
-from twofold.types import Amr, AuthenticatorStatus, FactorType
+from twofold.types import AuthenticatorStatus, FactorType
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,16 +130,10 @@ async def oob_grant(rt: Runtime, grant: OobAnswer, info: RequestInfo) -> TokenSe
     if failure is not None:
         await count_failure(rt, otp_key(user.id), info, factor="oob")
         raise failure
-    return mint(  # after the commit, as otp_grant does
+    return mint_for_step(
         rt,
+        transaction,
         user=user,
         client_id=application.client_id,
-        audience=transaction.audience or rt.settings.userinfo_audience,
-        scope=transaction.scope or "",
-        amr=(
-            *transaction.amr,
-            *(amr.value for amr in AMR[challenge.channel]),
-            Amr.MFA.value,
-        ),
-        auth_time=transaction.auth_time,
+        amr=tuple(amr.value for amr in AMR[challenge.channel]),
     )

@@ -23,7 +23,7 @@ from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
 from twofold.flows.tokens import TokenSet, granted_scope, mint, resolve_audience
-from twofold.flows.webauthn_limits import admit_passkey_challenge, check_failures, count_failure
+from twofold.flows.webauthn_limits import admit_passkey_challenge, check_failures, refuse
 from twofold.flows.webauthn_state import (
     WEBAUTHN_TYPES,
     Binding,
@@ -191,9 +191,7 @@ async def verify_passkey(
                 )
             )
     if isinstance(outcome, Refusal):
-        if outcome.counts:
-            await count_failure(rt, outcome.user_id, info)
-        raise outcome.error
+        await refuse(rt, outcome, outcome.user_id, info)
     return outcome
 
 

@@ -75,21 +75,7 @@ async def open_session(rt: Runtime, token: str | None) -> OpenSession | None:
 
 async def sign_in(rt: Runtime, current: OpenSession, user: User) -> OpenSession:
     """Bind the session to `user` after the password step, under a fresh token."""
-    now = rt.clock.now()
-    token = tokens.new_token()
-    amr = ("pwd",)
-    async with rt.store.transaction() as tx:
-        await tx.sessions.sign_in(
-            current.session.id,
-            token_hash=tokens.token_hash(token),
-            user_id=user.id,
-            auth_time=now,
-            amr=amr,
-        )
-    session = dataclasses.replace(
-        current.session, user_id=user.id, auth_time=now, last_seen_at=now, mfa_time=None, amr=amr
-    )
-    return OpenSession(session=session, token=token)
+    return await _bind(rt, current, user, ("pwd",), with_mfa=False)
 
 
 async def sign_in_with_both(
@@ -98,20 +84,34 @@ async def sign_in_with_both(
     """Bind the session to `user` after one gesture that proved both factors (a passkey with
     user verification, `amr` ending in `mfa`): the sign-in and its MFA at once, under a fresh
     token. No `pwd`: no password was given."""
+    return await _bind(rt, current, user, tuple(dict.fromkeys((*amr, "mfa"))), with_mfa=True)
+
+
+async def _bind(
+    rt: Runtime, current: OpenSession, user: User, amr: tuple[str, ...], *, with_mfa: bool
+) -> OpenSession:
+    """Bind the session to `user` with `amr`, under a fresh token (the one the browser held
+    before the sign-in is worthless after it); `with_mfa`, the MFA is recorded in the same
+    transaction, else the session has none yet."""
     now = rt.clock.now()
     token = tokens.new_token()
-    methods = tuple(dict.fromkeys((*amr, "mfa")))
     async with rt.store.transaction() as tx:
         await tx.sessions.sign_in(
             current.session.id,
             token_hash=tokens.token_hash(token),
             user_id=user.id,
             auth_time=now,
-            amr=methods,
+            amr=amr,
         )
-        await tx.sessions.record_mfa(current.session.id, mfa_time=now, amr=methods)
+        if with_mfa:
+            await tx.sessions.record_mfa(current.session.id, mfa_time=now, amr=amr)
     session = dataclasses.replace(
-        current.session, user_id=user.id, auth_time=now, last_seen_at=now, mfa_time=now, amr=methods
+        current.session,
+        user_id=user.id,
+        auth_time=now,
+        last_seen_at=now,
+        mfa_time=now if with_mfa else None,
+        amr=amr,
     )
     return OpenSession(session=session, token=token)
 

@@ -7,7 +7,7 @@ event) before the error is raised, so guessing is counted even though the reques
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -83,8 +83,18 @@ async def open_grant(
     limit_key: Callable[[str], str],
     info: RequestInfo,
 ) -> tuple[Application, MfaTransaction, User, list[Authenticator]]:
+    """What the code-answered grants start with: `open_bearer`, then a refusal when the user's
+    or the IP's bucket is empty."""
+    application, transaction, user, items = await open_bearer(rt, tx, grant, grant_type=grant_type)
+    await check_limits(rt, limit_key(user.id), info)
+    return application, transaction, user, items
+
+
+async def open_bearer(
+    rt: Runtime, tx: Tx, grant: BearerGrant, *, grant_type: GrantType
+) -> tuple[Application, MfaTransaction, User, list[Authenticator]]:
     """What every second-factor grant starts with: the client and its `mfa_token`, the user
-    and their authenticators, and a refusal when the user's or the IP's bucket is empty."""
+    and their authenticators. Each grant then checks its own factor's limits."""
     application, transaction = await open_for_client(
         rt,
         tx,
@@ -94,7 +104,6 @@ async def open_grant(
         grant_type=grant_type,
     )
     user, items = await user_of(tx, transaction)
-    await check_limits(rt, limit_key(user.id), info)
     return application, transaction, user, items
 
 
@@ -128,16 +137,8 @@ async def otp_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) -> Toke
     if failure is not None:
         await count_failure(rt, otp_key(transaction.user_id), info, factor="otp")
         raise failure
-    # Signed after the commit: no tokens for a step that did not persist, and the CPU-heavy
-    # signatures run outside the transaction (on SQLite, outside the one write lock).
-    return mint(
-        rt,
-        user=user,
-        client_id=application.client_id,
-        audience=transaction.audience or rt.settings.userinfo_audience,
-        scope=transaction.scope or "",
-        amr=(*transaction.amr, Amr.OTP.value, Amr.MFA.value),
-        auth_time=transaction.auth_time,
+    return mint_for_step(
+        rt, transaction, user=user, client_id=application.client_id, amr=(Amr.OTP.value,)
     )
 
 
@@ -161,21 +162,36 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
     if failure is not None:
         await count_failure(rt, recovery_key(transaction.user_id), info, factor="recovery-code")
         raise failure
-    tokens = mint(  # after the commit, as in otp_grant
-        rt,
-        user=user,
-        client_id=application.client_id,
-        audience=transaction.audience or rt.settings.userinfo_audience,
-        scope=transaction.scope or "",
-        amr=(*transaction.amr, Amr.MFA.value),
-        auth_time=transaction.auth_time,
-    )
+    tokens = mint_for_step(rt, transaction, user=user, client_id=application.client_id, amr=())
     return TokenSet(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,
         scope=tokens.scope,
         id_token=tokens.id_token,
         recovery_code=new_code,
+    )
+
+
+def mint_for_step(
+    rt: Runtime,
+    transaction: MfaTransaction,
+    *,
+    user: User,
+    client_id: str,
+    amr: Sequence[str],
+) -> TokenSet:
+    """Tokens for a passed second factor: the audience, scope and sign-in time the `mfa_token`
+    carried, its `amr` with the factor's own and `mfa`. Called after the commit: no tokens for
+    a step that did not persist, and the CPU-heavy signatures run outside the transaction (on
+    SQLite, outside the one write lock)."""
+    return mint(
+        rt,
+        user=user,
+        client_id=client_id,
+        audience=transaction.audience or rt.settings.userinfo_audience,
+        scope=transaction.scope or "",
+        amr=(*transaction.amr, *amr, Amr.MFA.value),
+        auth_time=transaction.auth_time,
     )
 
 
@@ -227,6 +243,14 @@ async def record_failure(
         factor=factor,
         failures=failures,
     )
+    record_exhaustion(rt, tx, transaction, info, failures=failures)
+
+
+def record_exhaustion(
+    rt: Runtime, tx: Tx, transaction: MfaTransaction, info: RequestInfo, *, failures: int
+) -> None:
+    """`MfaTokenExhausted` when this failure is the one that reaches the `mfa_token`'s cap:
+    the cap holds for every second factor, so each grant's failure ends through here."""
     if failures == rt.settings.limits.mfa_token_failures:
         tx.record(
             events.MfaTokenExhausted(

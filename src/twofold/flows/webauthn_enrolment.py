@@ -31,7 +31,7 @@ from twofold.flows.enrolment import has_confirmed_factor, issue_recovery_code
 from twofold.flows.mfa_state import MfaCaller, resolve_bearer
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
-from twofold.flows.webauthn_limits import admit_challenge, count_failure
+from twofold.flows.webauthn_limits import admit_challenge, refuse
 from twofold.flows.webauthn_settings import factor_settings, for_factor
 from twofold.flows.webauthn_state import (
     INVALID_SESSION,
@@ -228,6 +228,7 @@ def record_refusal(
     client_id: str | None,
     info: RequestInfo,
 ) -> None:
+    """`gd_webauthn_enrollment_failed`: here and in the WebAuthn grant's registrations alike."""
     tx.record(
         events.WebauthnEnrolmentFailed(
             user_id=user_id,
@@ -273,9 +274,7 @@ async def finish_registration(
         else:
             outcome = await _with_recovery_code(rt, tx, outcome, items)
     if isinstance(outcome, Refusal):
-        if outcome.counts:
-            await count_failure(rt, user_id, info)
-        raise outcome.error
+        await refuse(rt, outcome, user_id, info)
     return outcome
 
 

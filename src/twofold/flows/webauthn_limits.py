@@ -9,12 +9,15 @@ challenge table. Limiter calls open their own transactions: never call these ins
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from twofold.audit import events
 from twofold.config import Bucket
 from twofold.domain import AuditEntry
 from twofold.errors import TooManyAttemptsError
 from twofold.flows.login import ip_key
 from twofold.flows.runtime import RequestInfo, Runtime
+from twofold.flows.webauthn_state import Refusal
 
 
 def challenge_key(user_id: str) -> str:
@@ -80,3 +83,12 @@ async def count_failure(rt: Runtime, user_id: str | None, info: RequestInfo) -> 
     if user_id is not None:
         await rt.limiter.fail(failure_key(user_id), rt.settings.webauthn.failures, now=now)
     await rt.limiter.fail(ip_key(info.ip), rt.settings.limits.token_endpoint_per_ip, now=now)
+
+
+async def refuse(rt: Runtime, refusal: Refusal, user_id: str | None, info: RequestInfo) -> NoReturn:
+    """Raise a refusal once its transaction has committed, charged first to the failure
+    buckets when it counts: every WebAuthn answer (second factor, registration, passkey) ends
+    a refusal this way, so the buckets see each the same."""
+    if refusal.counts:
+        await count_failure(rt, user_id, info)
+    raise refusal.error

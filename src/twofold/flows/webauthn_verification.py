@@ -24,15 +24,22 @@ from twofold.errors import (
 )
 from twofold.factors.webauthn.ceremony import credential_id_of, parse_response, verify_assertion
 from twofold.factors.webauthn.credential import b64url
+from twofold.flows import webauthn_enrolment
 from twofold.flows.attempts import on_authenticator
-from twofold.flows.challenge import open_for_client
 from twofold.flows.grants import GrantType
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
-from twofold.flows.tokens import TokenSet, mint
-from twofold.flows.verification import activate_recovery_code, consume, succeed, user_of
+from twofold.flows.tokens import TokenSet
+from twofold.flows.verification import (
+    activate_recovery_code,
+    consume,
+    mint_for_step,
+    open_bearer,
+    record_exhaustion,
+    succeed,
+)
 from twofold.flows.webauthn_enrolment import Registered, complete_registration
-from twofold.flows.webauthn_limits import check_failures, count_failure
+from twofold.flows.webauthn_limits import check_failures, refuse
 from twofold.flows.webauthn_settings import factor_settings
 from twofold.flows.webauthn_state import (
     INVALID_SESSION,
@@ -45,7 +52,7 @@ from twofold.flows.webauthn_state import (
     take_ceremony,
 )
 from twofold.store.uow import Tx
-from twofold.types import Amr, AuthenticatorStatus
+from twofold.types import AuthenticatorStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,23 +194,24 @@ def record_refusal(
     info: RequestInfo,
     failures: int | None = None,
 ) -> None:
-    """`gd_webauthn_enrollment_failed` for a registration, else `gd_webauthn_challenge_failed`."""
-    facts = {
-        "user_id": user_id,
-        "client_id": client_id,
-        "ip": info.ip,
-        "user_agent": info.user_agent,
-    }
+    """`gd_webauthn_enrollment_failed` for a registration (as an enrolment outside the MFA API
+    records it), else `gd_webauthn_challenge_failed`."""
     if taken.ceremony.purpose == "register":
-        tx.record(
-            events.WebauthnEnrolmentFailed(
-                **facts, factor=taken.ceremony.factor, reason=refusal.reason
-            ).entry()
+        webauthn_enrolment.record_refusal(
+            tx,
+            refusal,
+            user_id=user_id,
+            factor=taken.ceremony.factor,
+            client_id=client_id,
+            info=info,
         )
         return
     tx.record(
         events.WebauthnChallengeFailed(
-            **facts,
+            user_id=user_id,
+            client_id=client_id,
+            ip=info.ip,
+            user_agent=info.user_agent,
             reason=refusal.reason,
             authenticator_id=refusal.authenticator_id,
             failures=failures,
@@ -253,9 +261,7 @@ async def verify_for(
                 )
             )
     if isinstance(outcome, Refusal):
-        if outcome.counts:
-            await count_failure(rt, user_id, info)
-        raise outcome.error
+        await refuse(rt, outcome, user_id, info)
     return outcome
 
 
@@ -301,15 +307,9 @@ async def mfa_grant(rt: Runtime, grant: WebauthnAnswer, info: RequestInfo) -> To
     first OTP code is for a new authenticator app)."""
     answer = read_answer(grant)
     async with rt.store.transaction() as tx:
-        application, transaction = await open_for_client(
-            rt,
-            tx,
-            client_id=grant.client_id,
-            client_secret=grant.client_secret,
-            mfa_token=grant.mfa_token,
-            grant_type=GrantType.WEBAUTHN,
+        application, transaction, user, items = await open_bearer(
+            rt, tx, grant, grant_type=GrantType.WEBAUTHN
         )
-        user, items = await user_of(tx, transaction)
         await check_failures(rt, user.id, info)
         taken, outcome = await _answer(
             rt, tx, transaction, user=user, items=items, answer=answer, info=info
@@ -322,17 +322,9 @@ async def mfa_grant(rt: Runtime, grant: WebauthnAnswer, info: RequestInfo) -> To
                 await activate_recovery_code(rt, tx, items)
             await succeed(rt, tx, transaction, info, authenticator=outcome.authenticator)
     if isinstance(outcome, Refusal):
-        if outcome.counts:
-            await count_failure(rt, user.id, info)
-        raise outcome.error
-    return mint(  # after the commit, as otp_grant does
-        rt,
-        user=user,
-        client_id=application.client_id,
-        audience=transaction.audience or rt.settings.userinfo_audience,
-        scope=transaction.scope or "",
-        amr=(*transaction.amr, *outcome.amr, Amr.MFA.value),
-        auth_time=transaction.auth_time,
+        await refuse(rt, outcome, user.id, info)
+    return mint_for_step(
+        rt, transaction, user=user, client_id=application.client_id, amr=outcome.amr
     )
 
 
@@ -357,12 +349,4 @@ async def _record_failure(
         info=info,
         failures=failures,
     )
-    if failures == rt.settings.limits.mfa_token_failures:
-        tx.record(
-            events.MfaTokenExhausted(
-                user_id=transaction.user_id,
-                client_id=transaction.client_id,
-                ip=info.ip,
-                user_agent=info.user_agent,
-            ).entry()
-        )
+    record_exhaustion(rt, tx, transaction, info, failures=failures)

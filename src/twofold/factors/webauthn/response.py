@@ -42,11 +42,7 @@ def credential_id_of(response: JsonObject | str) -> bytes:
 
 def credential_id_from(payload: JsonObject) -> bytes:
     """`credential_id_of` for a response `parse_response` has already read."""
-    raw_id = payload.get("rawId")
-    try:
-        credential_id = from_b64url(raw_id) if isinstance(raw_id, str) else b""
-    except ValueError:
-        credential_id = b""
+    credential_id = _decoded(payload.get("rawId"))
     if not 0 < len(credential_id) <= MAX_CREDENTIAL_ID_BYTES:
         raise InvalidRequestError("authn_response has no valid rawId.")
     return credential_id
@@ -59,10 +55,18 @@ def user_handle_of(response: JsonObject | str) -> bytes | None:
     handle = inner.get("userHandle") if isinstance(inner, dict) else None
     if handle is None or handle == "":
         return None
-    try:
-        decoded = from_b64url(handle) if isinstance(handle, str) else b""
-    except ValueError:
-        decoded = b""
+    decoded = _decoded(handle)
     if not 0 < len(decoded) <= MAX_USER_HANDLE_BYTES:
         raise InvalidRequestError("authn_response has a malformed userHandle.")
     return decoded
+
+
+def _decoded(value: object) -> bytes:
+    """A base64url member's bytes, or b"" for anything that is not one: the caller's length
+    check then refuses it with its own message, as it refuses an empty member."""
+    if not isinstance(value, str):
+        return b""
+    try:
+        return from_b64url(value)
+    except ValueError:
+        return b""
