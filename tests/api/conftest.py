@@ -76,7 +76,8 @@ def auth(client: httpx.AsyncClient, machine: Client) -> TokenFactory:
 
 @pytest.fixture
 async def tenant(runtime: Runtime) -> AsyncIterator[None]:
-    """Tenant settings are shared by every test of the session: put them back afterwards."""
+    """Tenant settings are shared by every test of the session: put them back afterwards,
+    and remove the policy rules a test created."""
     async with runtime.store.read() as tx:
         policies = list(await current_policies(tx))
         factors = await tx.tenant.factor_overrides()
@@ -90,3 +91,6 @@ async def tenant(runtime: Runtime) -> AsyncIterator[None]:
             await tx.tenant.set_factor(
                 name, enabled=factors.get(name, DEFAULT_FACTORS.get(name, False))
             )
+        # no policy rule outlives the test that created it (the default tenant has none)
+        for rule in await tx.policy_rules.in_order():
+            await tx.policy_rules.delete(rule.id)

@@ -43,6 +43,7 @@ from twofold.api.management import (
     clients,
     guardian,
     logs,
+    policy_rules,
     user_blocks,
     users,
 )
@@ -74,10 +75,18 @@ ROUTERS = (
     oidc.router,
     *(
         module.router
-        for module in (users, authentication_methods, user_blocks, guardian, logs, clients)
+        for module in (
+            users,
+            authentication_methods,
+            user_blocks,
+            guardian,
+            policy_rules,
+            logs,
+            clients,
+        )
     ),
 )
-"""Every router that holds routes (api/management/__init__.py only nests the last six)."""
+"""Every router that holds routes (api/management/__init__.py only nests the last seven)."""
 
 
 def cases(operation: Operation, mode: GenerationMode) -> list[AnyCase]:

@@ -193,6 +193,20 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         "success",
     ),
     (
+        events.PolicyRuleChanged(
+            actor="m2m@clients", change="created", rule_id="rul_1", rule={"name": "admins"}
+        ),
+        "gd_tenant_update",
+        "success",
+    ),
+    (
+        events.PolicyRuleChanged(
+            actor="m2m@clients", change="reordered", rule_id=None, order=("rul_1",)
+        ),
+        "gd_tenant_update",
+        "success",
+    ),
+    (
         events.TokenExchange(
             client_id="c1", ip=None, user_agent=None, grant="client_credentials", audience="a"
         ),

@@ -68,6 +68,8 @@ def error_response(error: errors.TwofoldError, *, now: dt.datetime) -> JSONRespo
     if isinstance(error, errors.MfaRequiredError):
         body["mfa_token"] = error.mfa_token
         body["mfa_requirements"] = error.requirements
+    if isinstance(error, errors.InvalidRuleError) and error.line is not None:
+        body["line"], body["column"] = error.line, error.column
     if isinstance(error, errors.TooManyAttemptsError):
         headers.update(rate_limit_headers(error.retry_at, now=now))
     if isinstance(error, errors.InvalidTokenError):

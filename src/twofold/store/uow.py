@@ -23,6 +23,7 @@ from twofold.store.repos.oidc import (
     RefreshTokenRepo,
 )
 from twofold.store.repos.oob import OobChallengeRepo
+from twofold.store.repos.policy import PolicyRuleRepo
 from twofold.store.repos.sessions import RememberedBrowserRepo, SessionRepo
 from twofold.store.repos.tenant import TenantRepo
 from twofold.store.repos.transactions import MfaTransactionRepo
@@ -50,6 +51,7 @@ class Tx:
         self.refresh_tokens = RefreshTokenRepo(conn)
         self.oob = OobChallengeRepo(conn)
         self.webauthn = WebauthnChallengeRepo(conn)
+        self.policy_rules = PolicyRuleRepo(conn)
         self._events: list[AuditEntry] = []
 
     def record(self, entry: AuditEntry) -> None:

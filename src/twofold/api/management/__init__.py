@@ -7,10 +7,19 @@ from twofold.api.management import (
     clients,
     guardian,
     logs,
+    policy_rules,
     user_blocks,
     users,
 )
 
 router = APIRouter(prefix="/api/v2", tags=["Management API"])
-for module in (users, authentication_methods, user_blocks, guardian, logs, clients):
+for module in (
+    users,
+    authentication_methods,
+    user_blocks,
+    guardian,
+    policy_rules,
+    logs,
+    clients,
+):
     router.include_router(module.router)

@@ -10,6 +10,12 @@ from pydantic import BaseModel, Field
 class OAuthErrorBody(BaseModel):
     error: str = Field(description="A machine-readable code, e.g. `invalid_request`.")
     error_description: str = Field(description="A human-readable sentence; never a secret.")
+    line: int | None = Field(
+        default=None, description="A refused policy rule: the condition's line (1-based)."
+    )
+    column: int | None = Field(
+        default=None, description="A refused policy rule: the condition's column (1-based)."
+    )
 
 
 class TokenErrorBody(OAuthErrorBody):

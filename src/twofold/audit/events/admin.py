@@ -162,6 +162,37 @@ class TenantUpdate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyRuleChanged:
+    """A policy rule created, updated, reordered or deleted: a tenant setting change, so
+    `gd_tenant_update` like the policy itself. `rule` is the rule's JSON after the change
+    (its CEL source is configuration, never a secret); None for a deletion or a reorder."""
+
+    actor: str
+    change: str
+    """`created`, `updated`, `deleted` or `reordered`."""
+    rule_id: str | None
+    rule: JsonObject | None = None
+    order: tuple[str, ...] = ()
+    """With `reordered`: every rule id in its new order."""
+
+    def entry(self) -> AuditEntry:
+        details: JsonObject = {"setting": "mfa.policy.rules", "change": self.change}
+        if self.rule_id is not None:
+            details["rule_id"] = self.rule_id
+        if self.rule is not None:
+            details["rule"] = self.rule
+        if self.order:
+            details["order"] = list(self.order)
+        return admin_entry(
+            "gd_tenant_update",
+            f"Policy rule {self.change}",
+            actor=self.actor,
+            user_id=None,
+            details=details,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TokenExchange:
     """A machine-to-machine token (the client secret is checked, never recorded)."""
 

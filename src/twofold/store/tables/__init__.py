@@ -13,6 +13,7 @@ from twofold.store.tables.oidc import (
     refresh_tokens,
 )
 from twofold.store.tables.oob import oob_challenges
+from twofold.store.tables.policy import policy_rules
 from twofold.store.tables.sessions import browser_sessions, remembered_browsers
 from twofold.store.tables.tenant import guardian_factors, tenant_settings
 from twofold.store.tables.transactions import mfa_transactions
@@ -33,6 +34,7 @@ __all__ = [
     "metadata",
     "mfa_transactions",
     "oob_challenges",
+    "policy_rules",
     "refresh_tokens",
     "remembered_browsers",
     "signing_keys",
