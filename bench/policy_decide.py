@@ -18,8 +18,8 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from timings import Figures
 from twofold.policy.context import (
     ApplicationFacts,
     AssessedRisk,
@@ -92,33 +92,6 @@ def the_context() -> PolicyContext:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
-    label: str
-    count: int
-    seconds: float
-    cpu_seconds: float
-    """This process's CPU time over the loop: steady when other work shares the machine."""
-    durations_ns: tuple[int, ...]
-    """Sorted."""
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.seconds
-
-    def percentile_us(self, fraction: float) -> float:
-        index = min(len(self.durations_ns) - 1, int(fraction * len(self.durations_ns)))
-        return self.durations_ns[index] / 1000
-
-    def line(self) -> str:
-        return (
-            f"{self.label:<25} {self.rate:8.0f} decisions/s  "
-            f"p50 {self.percentile_us(0.5):7.1f} µs  p99 {self.percentile_us(0.99):7.1f} µs  "
-            f"CPU {self.cpu_seconds / self.count * 1e6:6.1f} µs each  "
-            f"({self.count} in {self.seconds:.2f} s)"
-        )
-
-
 def measure(label: str, rules: Sequence[Rule], count: int) -> Figures:
     """`count` decisions one after another; each must come out as the last rule says."""
     context = the_context()
@@ -135,7 +108,7 @@ def measure(label: str, rules: Sequence[Rule], count: int) -> Figures:
             raise RuntimeError(f"{label}: unexpected decision {decision}")
     seconds = (clock() - began) / 1e9
     cpu_seconds = time.process_time() - cpu_began
-    return Figures(label, count, seconds, cpu_seconds, tuple(sorted(durations)))
+    return Figures(label, count, seconds, cpu_seconds, tuple(sorted(durations)), unit="decisions")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, f
 
 from tests.support.soft_authenticator import Alg, SoftAuthenticator
 
+from timings import Figures
 from twofold.config import Settings
 from twofold.domain import JsonObject
 from twofold.factors.webauthn.ceremony import (
@@ -93,33 +94,6 @@ def prepared_assertions(alg: Alg, count: int, *, as_text: bool = False) -> list[
     return prepared
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
-    label: str
-    count: int
-    seconds: float
-    cpu_seconds: float
-    """This process's CPU time over the loop: steady when other work shares the machine."""
-    durations_ns: tuple[int, ...]
-    """Sorted."""
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.seconds
-
-    def percentile_us(self, fraction: float) -> float:
-        index = min(len(self.durations_ns) - 1, int(fraction * len(self.durations_ns)))
-        return self.durations_ns[index] / 1000
-
-    def line(self) -> str:
-        return (
-            f"{self.label:<24} {self.rate:8.0f} verifications/s  "
-            f"p50 {self.percentile_us(0.5):7.1f} µs  p99 {self.percentile_us(0.99):7.1f} µs  "
-            f"CPU {self.cpu_seconds / self.count * 1e6:6.1f} µs each  "
-            f"({self.count} in {self.seconds:.2f} s)"
-        )
-
-
 def verify_each(label: str, prepared: Sequence[Prepared]) -> Figures:
     """Verify every prepared assertion once; each must succeed with the expected counter."""
     durations = []
@@ -140,7 +114,9 @@ def verify_each(label: str, prepared: Sequence[Prepared]) -> Figures:
             raise RuntimeError(f"{label}: unexpected sign count {assertion.sign_count}")
     seconds = (clock() - began) / 1e9
     cpu_seconds = time.process_time() - cpu_began
-    return Figures(label, len(prepared), seconds, cpu_seconds, tuple(sorted(durations)))
+    return Figures(
+        label, len(prepared), seconds, cpu_seconds, tuple(sorted(durations)), unit="verifications"
+    )
 
 
 def measure_inprocess(alg: Alg, *, count: int, warmup: int, as_text: bool) -> Figures:
