@@ -34,6 +34,7 @@ help:
 	@echo "                BENCH=oidc_code: the code and refresh grants and silent SSO instead"
 	@echo "                BENCH=webauthn_verify: WebAuthn assertion verifications/s, in process"
 	@echo "                BENCH=policy_decide: policy decisions/s with 50 rules, in process"
+	@echo "                BENCH=policy_http: the password grant over HTTP with 0 and 50 rules"
 	@echo "                BENCH=webauthn: the WebAuthn challenge and answer over HTTP"
 	@echo "make clean      remove caches and build output (keeps .venv and var/)"
 	@echo "make distclean  clean, and remove .venv"

@@ -99,6 +99,14 @@ class CpuWatch:
         self._stop = self.read()
         self._wall += os.times().elapsed
 
+    @property
+    def server_seconds(self) -> float:
+        """The server's CPU seconds over the window (0 until it has stopped), for a
+        benchmark that compares windows by the server's CPU per request."""
+        if self._start is None or self._stop is None:
+            return 0.0
+        return self._stop.server - self._start.server
+
     def summary(self, steps: int) -> str:
         if self._start is None or self._stop is None or not steps or self._wall <= 0:
             return "  cpu: not measured"

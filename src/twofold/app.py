@@ -20,6 +20,8 @@ from twofold.factors.registry import build_registry
 from twofold.factors.webauthn.ceremony import RelyingParty
 from twofold.flows.runtime import Runtime
 from twofold.flows.signing import load_signing
+from twofold.policy.geo import GeoLookup
+from twofold.policy.risk import DenyList
 from twofold.security.envelope import KeyRing
 from twofold.security.limits import AttemptLimiter
 from twofold.security.passwords import PasswordHasher
@@ -33,11 +35,13 @@ from twofold.types import Clock, FactorType
 async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Everything flows need. Signing keys must exist (`twofold init` creates them).
 
-    The channels are built first: settings that cannot deliver codes (an outbox behind an
-    https issuer, a provider without its credentials) stop the start before anything opens.
+    The channels and the GeoIP database come first: settings that cannot deliver codes (an
+    outbox behind an https issuer, a provider without its credentials) or an unreadable
+    `.mmdb` stop the start before anything opens.
     """
     clock = clock or SystemClock()
     channels = build_channels(settings, clock=clock)
+    geo = GeoLookup(settings.policy.geoip_database)
     engine = create_engine(settings)
     store = Store(engine, clock=clock, audit_chains=settings.audit_chains)
     keyring = KeyRing.load_or_create(settings.master_key_path)
@@ -62,6 +66,8 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
         ),
         channels=channels,
         relying_party=RelyingParty.from_settings(settings),
+        geo=geo,
+        deny_list=DenyList.from_entries(settings.policy.ip_deny_list),
     )
 
 
@@ -70,6 +76,7 @@ async def close_runtime(runtime: Runtime) -> None:
         await runtime.limiter.aclose()
     await runtime.store.engine.dispose()
     runtime.passwords.close()
+    runtime.geo.close()
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:

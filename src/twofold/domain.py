@@ -26,6 +26,9 @@ class User:
     user_metadata: JsonObject = field(default_factory=dict)
     last_login: dt.datetime | None = None
     logins_count: int = 0
+    last_login_ip: str | None = None
+    last_login_geo: JsonObject | None = None
+    """Where the last successful login came from (ImpossibleTravel's starting point)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,22 @@ class MfaTransaction:
     challenge: JsonObject | None = None
     ip: str | None = None
     consumed: bool = False
+    policy: JsonObject | None = None
+    """The login's policy decision (factors allowed, max_age...), kept for the second step."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDevice:
+    """A device a user signed in from (NewDevice's history, ADR 009).
+
+    `device_id_hash` is the hash of the device cookie, "" when the client sent none;
+    `ua_family` is the user-agent family, "" when it could not be told."""
+
+    user_id: UserId
+    device_id_hash: str
+    ua_family: str
+    first_seen: dt.datetime
+    last_seen: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

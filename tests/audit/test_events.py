@@ -17,12 +17,28 @@ from twofold.audit.events import oidc as events_oidc
 from twofold.audit.events import oob as events_oob
 from twofold.audit.events import webauthn as events_webauthn
 
-REQUEST = {"user_id": "auth0|1", "client_id": "c1", "ip": "10.0.0.1", "user_agent": "ua"}
+REQUEST: dict[str, str | None] = {
+    "user_id": "auth0|1",
+    "client_id": "c1",
+    "ip": "10.0.0.1",
+    "user_agent": "ua",
+}
 ADMIN = {"user_id": "auth0|1", "actor": "m2m@clients"}
 SECRETISH = re.compile(r"secret|otp|pass|code|token|pin|key_material|private", re.IGNORECASE)
 
 CASES: list[tuple[AuditEvent, str, str]] = [
-    (events.LoginSucceeded(**REQUEST, amr=("pwd",)), "s", "success"),
+    (
+        events.LoginSucceeded(
+            user_id="auth0|1",
+            client_id="c1",
+            ip="10.0.0.1",
+            user_agent="ua",
+            amr=("pwd",),
+            risk_assessment={"confidence": "high"},
+        ),
+        "s",
+        "success",
+    ),
     (events.LoginFailed(**REQUEST, username="a@b.c", reason="wrong_password"), "fp", "failure"),
     (
         events.LoginFailed(
@@ -33,6 +49,33 @@ CASES: list[tuple[AuditEvent, str, str]] = [
     ),
     (events.FirstFactorBlocked(**REQUEST, username="a@b.c"), "limit_wc", "failure"),
     (events.MfaRequired(**REQUEST, reasons=("policy",)), "mfar", "info"),
+    (
+        events.PolicyDecided(
+            **REQUEST,
+            door="token",
+            decision={"outcome": "mfa"},
+            trace={"rules": []},
+            risk_assessment={"confidence": "low"},
+        ),
+        "tf_policy",
+        "info",
+    ),
+    (
+        events.PolicyDecided(
+            **REQUEST,
+            door="authorize",
+            decision={"outcome": "deny"},
+            trace={"rules": []},
+            risk_assessment={"confidence": "high"},
+        ),
+        "tf_policy",
+        "failure",
+    ),
+    (
+        events.LoginEmailVerified(**REQUEST, to="j***@e***.com"),
+        "tf_login_email_verified",
+        "success",
+    ),
     (
         events.MfaStarted(**REQUEST, authenticator_id="totp|dev_1", factor="otp"),
         "gd_start_auth",

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -132,3 +133,36 @@ async def test_get_by_id(store: Store, clock: FrozenClock) -> None:
 async def test_get_refuses_what_cannot_be_an_id(store: Store, log_id: int | str) -> None:
     async with store.read() as tx:
         assert await audit_log.get(tx.conn, log_id) is None
+
+
+async def test_count_failed_logins_from_ip_counts_fp_and_fu_in_the_window(
+    store: Store, clock: FrozenClock
+) -> None:
+    start = clock.now()
+    suspect, bystander = "203.0.113.9", "198.51.100.7"
+    logged = (
+        ("fp", suspect, 0),
+        ("fu", suspect, 10),
+        ("fp", suspect, 20),
+        ("s", suspect, 30),  # a success is not a failure
+        ("gd_auth_failed", suspect, 40),  # nor is a wrong second factor
+        ("fp", bystander, 50),
+    )
+    for n, (kind, ip, seconds) in enumerate(logged):
+        entry = replace(an_entry(n, type_=kind), ip=ip)
+        await append(store, [entry], chain=n % 2, now=start + dt.timedelta(seconds=seconds))
+
+    async with store.read() as tx:
+        counts = [
+            await tx.audit.count_failed_logins_from_ip(ip, since=since)
+            for ip, since in (
+                (suspect, start),
+                (suspect, start + dt.timedelta(seconds=10)),  # inclusive
+                (suspect, start + dt.timedelta(seconds=11)),
+                (suspect, start + dt.timedelta(seconds=21)),
+                (bystander, start),
+                ("192.0.2.1", start),
+            )
+        ]
+
+    assert counts == [3, 2, 1, 0, 1, 0]

@@ -8,7 +8,7 @@ import pytest
 
 from twofold.domain import BrowserSession
 from twofold.flows.step_up import Demands, Facts, MfaDemand, Step, next_step, proof_of
-from twofold.types import UserId
+from twofold.types import FactorType, UserId
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
@@ -59,7 +59,7 @@ def test_next_step(case: Case) -> None:
     facts = Facts(
         session=a_session(**session),  # type: ignore[arg-type]
         has_factor=has_factor,
-        remembered=remembered,
+        remembered_at=NOW - dt.timedelta(days=1) if remembered else None,
     )
     assert next_step(demands, facts, now=NOW) == expected
 
@@ -76,3 +76,106 @@ def test_proof_claims_mfa_only_after_an_mfa_in_the_session() -> None:
 def test_an_anonymous_session_proves_nothing() -> None:
     with pytest.raises(ValueError, match="anonymous"):
         proof_of(a_session(user=False))
+
+
+PolicyCase = tuple[str, Demands, dict[str, int | bool], bool, int | None, Step]
+STARTED = NOW - dt.timedelta(seconds=120)
+"""When the authorization request of the policy cases began."""
+
+POLICY_CASES: list[PolicyCase] = [
+    # (name, demands, session kwargs, has_factor, remembered days ago, expected)
+    ("deny", Demands(MfaDemand.POLICY, denied=True), {"mfa_ago": 10}, True, None, Step.DENIED),
+    ("deny-beats-acr", Demands(MfaDemand.EXPLICIT, denied=True), {}, True, None, Step.DENIED),
+    (
+        "deny-after-login",
+        Demands(MfaDemand.NONE, denied=True),
+        {"user": False},
+        False,
+        None,
+        Step.LOGIN,
+    ),
+    (
+        "verify-email",
+        Demands(MfaDemand.POLICY, verify_email=True),
+        {},
+        False,
+        None,
+        Step.VERIFY_EMAIL,
+    ),
+    (
+        "verify-before-enrol",
+        Demands(MfaDemand.EXPLICIT, verify_email=True),
+        {},
+        False,
+        None,
+        Step.VERIFY_EMAIL,
+    ),
+    (
+        "rule-max-age-fresh",
+        Demands(MfaDemand.POLICY, mfa_max_age=300),
+        {"mfa_ago": 60},
+        True,
+        None,
+        Step.DONE,
+    ),
+    (
+        "rule-max-age-old",
+        Demands(MfaDemand.POLICY, mfa_max_age=300),
+        {"mfa_ago": 600},
+        True,
+        None,
+        Step.CHALLENGE,
+    ),
+    (
+        "rule-max-age-no-remembered",
+        Demands(MfaDemand.POLICY, mfa_max_age=300),
+        {},
+        True,
+        1,
+        Step.CHALLENGE,
+    ),
+    (
+        "factors-mfa-before-request",
+        Demands(MfaDemand.POLICY, factors=(FactorType.OTP,), started_at=STARTED),
+        {"mfa_ago": 600},
+        True,
+        None,
+        Step.CHALLENGE,
+    ),
+    (
+        "factors-mfa-in-request",
+        Demands(MfaDemand.POLICY, factors=(FactorType.OTP,), started_at=STARTED),
+        {"mfa_ago": 60},
+        True,
+        None,
+        Step.DONE,
+    ),
+    (
+        "factors-none-allowed-held",
+        Demands(MfaDemand.POLICY, factors=(FactorType.OTP,), started_at=STARTED),
+        {},
+        False,
+        None,
+        Step.ENROL,
+    ),
+    ("remember-never", Demands(MfaDemand.POLICY, remember=False), {}, True, 1, Step.CHALLENGE),
+    ("remember-default", Demands(MfaDemand.POLICY, remember=None), {}, True, 20, Step.DONE),
+    ("remember-days-within", Demands(MfaDemand.POLICY, remember=7), {}, True, 6, Step.DONE),
+    ("remember-days-past", Demands(MfaDemand.POLICY, remember=7), {}, True, 8, Step.CHALLENGE),
+    ("remember-not-for-acr", Demands(MfaDemand.EXPLICIT, remember=7), {}, True, 1, Step.CHALLENGE),
+    ("skip", Demands(MfaDemand.NONE), {}, False, None, Step.DONE),
+]
+
+
+@pytest.mark.parametrize("case", POLICY_CASES, ids=[c[0] for c in POLICY_CASES])
+def test_next_step_under_a_policy_decision(case: PolicyCase) -> None:
+    _, demands, session, has_factor, remembered_days_ago, expected = case
+    remembered_at = (
+        None if remembered_days_ago is None else NOW - dt.timedelta(days=remembered_days_ago)
+    )
+    facts = Facts(
+        session=a_session(**session),  # type: ignore[arg-type]
+        has_factor=has_factor,
+        remembered_at=remembered_at,
+    )
+    assert next_step(demands, facts, now=NOW) == expected

@@ -8,6 +8,7 @@ client as `error`/`error_description` query parameters (RFC 6749 section 4.1.2.1
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +18,8 @@ from twofold.domain import Application, AuthorizationRequest, JsonObject
 from twofold.errors import AccessDeniedError, InvalidRequestError, TwofoldError
 from twofold.flows.codes import issue_code
 from twofold.flows.grants import GrantType
+from twofold.flows.hosted_policy import policy_demands, policy_state
+from twofold.flows.policy_check import PolicyDeniedError, record_success
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
 from twofold.flows.step_up import Demands, MfaDemand, proof_of
@@ -192,7 +195,13 @@ async def load(rt: Runtime, request_id: str | None, current: OpenSession) -> Aut
 
 
 async def demands_of(rt: Runtime, request: AuthorizationRequest) -> Demands:
+    """What this sign-in asks of the browser: the kept policy decision for an application's
+    sign-in once the user is known; before that (the password step decides nothing) the
+    tenant policy alone; account-page sign-ins MFA when enrolled (a setting), no policy."""
     params = request.params
+    state = policy_state(request)
+    if request.client_id is not None and state is not None:
+        return policy_demands(request, state)
     if request.client_id is None:
         mfa = (
             MfaDemand.IF_ENROLLED if rt.settings.sessions.mfa_for_account_pages else MfaDemand.NONE
@@ -208,6 +217,10 @@ async def demands_of(rt: Runtime, request: AuthorizationRequest) -> Demands:
     )
 
 
+def _with_params(request: AuthorizationRequest, params: JsonObject) -> AuthorizationRequest:
+    return dataclasses.replace(request, params=params)
+
+
 async def password_done(rt: Runtime, request: AuthorizationRequest) -> AuthorizationRequest:
     """`prompt=login` is honoured once the password was entered within this request."""
     if not request.params.get("force_login"):
@@ -215,15 +228,7 @@ async def password_done(rt: Runtime, request: AuthorizationRequest) -> Authoriza
     params = {**request.params, "force_login": False}
     async with rt.store.transaction() as tx:
         await tx.authorizations.set_params(request.id, params)
-    return AuthorizationRequest(
-        id=request.id,
-        session_id=request.session_id,
-        client_id=request.client_id,
-        params=params,
-        created_at=request.created_at,
-        expires_at=request.expires_at,
-        failures=request.failures,
-    )
+    return _with_params(request, params)
 
 
 async def finish(
@@ -263,7 +268,9 @@ async def finish(
             code_challenge_method=params.get("code_challenge_method"),
             session_id=session.id,
         )
-        await tx.users.record_login(session.user_id, now=rt.clock.now())
+        state = _state_for(request, session.user_id)
+        await record_success(rt, tx, user_id=session.user_id, ip=info.ip, state=state)
+        risk = state.get("risk_assessment") if state else None
         tx.record(
             events.LoginSucceeded(
                 user_id=session.user_id,
@@ -271,9 +278,30 @@ async def finish(
                 ip=info.ip,
                 user_agent=info.user_agent,
                 amr=proof.amr,
+                risk_assessment=risk if isinstance(risk, dict) else None,
             ).entry()
         )
     body = {"code": code, "iss": rt.settings.issuer}
+    if params.get("state"):
+        body["state"] = params["state"]
+    return redirect_with(params["redirect_uri"], body)
+
+
+def _state_for(request: AuthorizationRequest, user_id: str) -> JsonObject | None:
+    """The kept decision, if it was made for the user the session holds now."""
+    state = policy_state(request)
+    return state if state is not None and state.get("user_id") == user_id else None
+
+
+def denied(rt: Runtime, request: AuthorizationRequest) -> str:
+    """Where a sign-in the policy denies goes: back to the client with `access_denied`
+    (RFC 6749 section 4.1.2.1), as `login_required` does."""
+    params = request.params
+    body = {
+        "error": PolicyDeniedError.code,
+        "error_description": PolicyDeniedError.description,
+        "iss": rt.settings.issuer,
+    }
     if params.get("state"):
         body["state"] = params["state"]
     return redirect_with(params["redirect_uri"], body)

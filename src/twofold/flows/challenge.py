@@ -16,6 +16,7 @@ from twofold.errors import (
 from twofold.flows.clients import authenticate_client, check_client
 from twofold.flows.mfa_state import check_transaction, open_transaction
 from twofold.flows.oob_challenge import reaches, requested_channel, send_challenge
+from twofold.flows.policy_check import allowed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_channels, enabled_types
 from twofold.flows.webauthn_challenge import issue_assertion, start_assertion, usable_credentials
@@ -118,7 +119,9 @@ async def _open(
         client_secret=request.client_secret,
         mfa_token=request.mfa_token,
     )
-    return application, transaction, await tx.authenticators.for_user(transaction.user_id)
+    items = await tx.authenticators.for_user(transaction.user_id)
+    # A policy that accepts only some factor types hides the others from this `mfa_token`.
+    return application, transaction, [a for a in items if allowed(transaction.policy, a.type)]
 
 
 def _require_enrolled(items: list[Authenticator]) -> None:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from twofold.audit import events
-from twofold.domain import Authenticator, User
+from twofold.domain import Authenticator, JsonObject, MfaTransaction, User
 from twofold.errors import AccessDeniedError, InvalidRequestError, NotFoundError
 from twofold.factors.base import Enrolment
 from twofold.flows.attempts import factor_context, on_authenticator
 from twofold.flows.mfa_state import MfaCaller
+from twofold.flows.policy_check import allowed, check_allowed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import seal
 from twofold.flows.tenant import enabled_types
@@ -28,10 +29,28 @@ class Association:
     oob_channels: tuple[str, ...] = ()
 
 
-def has_confirmed_factor(items: list[Authenticator]) -> bool:
+def has_confirmed_factor(items: list[Authenticator], *, state: JsonObject | None = None) -> bool:
+    """Whether the user has an active factor; under a sign-in policy that accepts only some
+    factor types (`state`, a rule's `factors`), only those count, so a user whose factors
+    are all refused by it may enrol one that is accepted."""
     return any(
-        a.status == AuthenticatorStatus.ACTIVE and a.type != FactorType.RECOVERY_CODE for a in items
+        a.status == AuthenticatorStatus.ACTIVE
+        and a.type != FactorType.RECOVERY_CODE
+        and allowed(state, a.type)
+        for a in items
     )
+
+
+def check_first_enrolment(
+    transaction: MfaTransaction | None, factor: FactorType, items: list[Authenticator]
+) -> None:
+    """An `mfa_token` enrols only the user's first factor (Auth0's rule), and only of a
+    type its sign-in policy accepts; an access token with `enroll` is not limited here."""
+    if transaction is None:
+        return
+    check_allowed(transaction.policy, factor)
+    if has_confirmed_factor(items, state=transaction.policy):
+        raise AccessDeniedError("User is already enrolled.")
 
 
 async def require_enabled(tx: Tx, factor_type: FactorType) -> None:
@@ -51,8 +70,7 @@ async def associate(
     if user is None:
         raise NotFoundError("The user no longer exists.")
     existing = await tx.authenticators.for_user(user.id)
-    if caller.transaction is not None and has_confirmed_factor(existing):
-        raise AccessDeniedError("User is already enrolled.")
+    check_first_enrolment(caller.transaction, FactorType.OTP, existing)
     pending, enrolment = await begin_enrolment(
         rt, tx, user, FactorType.OTP, info, client_id=caller.client_id
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from twofold.audit import events
-from twofold.domain import Authenticator, AuthorizationRequest, User
+from twofold.domain import Authenticator, AuthorizationRequest, JsonObject, User
 from twofold.errors import (
     InvalidOtpError,
     InvalidRecoveryCodeError,
@@ -36,7 +36,9 @@ from twofold.flows.attempts import (
 )
 from twofold.flows.enrolment import begin_enrolment, issue_recovery_code
 from twofold.flows.factor_pages import EnrolChoices, challengeable, enrol_options
+from twofold.flows.hosted_policy import policy_state
 from twofold.flows.oob_enrolment import has_independent_factor
+from twofold.flows.policy_check import allowed, check_allowed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import unseal
 from twofold.flows.tenant import enabled_channels, enabled_types
@@ -77,12 +79,15 @@ class Choices:
     """Fallback factors (recovery codes) the user holds an active one of."""
 
 
-async def choices(rt: Runtime, user_id: str) -> Choices:
+async def choices(rt: Runtime, user_id: str, *, policy: JsonObject | None = None) -> Choices:
+    """`policy` (a sign-in's kept decision) narrows them to the factor types it accepts."""
     async with rt.store.read() as tx:
         items = await tx.authenticators.for_user(user_id)
         channels = await enabled_channels(tx)
         enabled = await enabled_types(tx)
-    active = [a for a in items if a.status == AuthenticatorStatus.ACTIVE]
+    active = [
+        a for a in items if a.status == AuthenticatorStatus.ACTIVE and allowed(policy, a.type)
+    ]
     held = {a.type for a in active}
     return Choices(
         authenticators=challengeable(rt, active, channels, enabled=enabled),
@@ -90,14 +95,21 @@ async def choices(rt: Runtime, user_id: str) -> Choices:
     )
 
 
-async def enrol_choices(rt: Runtime, user_id: str) -> EnrolChoices:
+async def enrol_choices(
+    rt: Runtime, user_id: str, *, policy: JsonObject | None = None
+) -> EnrolChoices:
     """What the tenant lets this user set up on the pages (email only beside a factor that
-    can stand on its own, as the MFA API checks it)."""
+    can stand on its own, as the MFA API checks it); `policy`, a sign-in's kept decision,
+    narrows it to the factor types the decision accepts."""
     async with rt.store.read() as tx:
         enabled = await enabled_types(tx)
         channels = await enabled_channels(tx)
         items = await tx.authenticators.for_user(user_id)
-    options = enrol_options(rt.factors, enabled=enabled, channels=channels)
+    options = tuple(
+        option
+        for option in enrol_options(rt.factors, enabled=enabled, channels=channels)
+        if allowed(policy, option.factor_type)
+    )
     return EnrolChoices(options=options, independent=has_independent_factor(items))
 
 
@@ -108,8 +120,11 @@ async def start_enrolment(
     info: RequestInfo,
     *,
     client_id: str | None = None,
+    sign_in: AuthorizationRequest | None = None,
 ) -> StartedEnrolment:
-    """A new pending authenticator, replacing an older pending one of the same type."""
+    """A new pending authenticator, replacing an older pending one of the same type; during
+    a sign-in only of a type its policy accepts."""
+    check_allowed(policy_state(sign_in), factor_type)
     async with rt.store.transaction() as tx:
         enabled = await enabled_types(tx)
         if factor_type not in [f.type for f in pages.enrollable(rt.factors, enabled)]:
@@ -149,6 +164,7 @@ async def confirm_enrolment(  # noqa: PLR0917 -- the signature the account pages
 ) -> Passed:
     """The first valid code activates the pending authenticator; a user without an active
     recovery code gets one now (the API shows it at association; here, once it counts)."""
+    check_allowed(policy_state(sign_in), factor_type)
     key = limit_key(factor_type, user_id)
     await check_limits(rt, key, info)
     client_id = sign_in.client_id if sign_in else None
@@ -183,7 +199,9 @@ async def verify_factor(
     authenticator_id: str | None = None,
 ) -> Passed:
     """Check an answer to one of the user's active factors (`authenticator_id` narrows it to
-    one authenticator). A recovery code proves no `amr` and is replaced by a new one."""
+    one authenticator). A recovery code proves no `amr` and is replaced by a new one.
+    During a sign-in, a factor its policy does not accept is refused before any check."""
+    check_allowed(policy_state(sign_in), factor_type)
     key = limit_key(factor_type, user_id)
     await check_limits(rt, key, info)
     client_id = sign_in.client_id if sign_in else None

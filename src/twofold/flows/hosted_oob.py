@@ -26,9 +26,11 @@ from twofold.flows.attempts import (
 )
 from twofold.flows.enrolment import issue_recovery_code
 from twofold.flows.hosted_mfa import Passed, StartedEnrolment, find_pending, record_page_failure
+from twofold.flows.hosted_policy import policy_state
 from twofold.flows.oob_challenge import IssuedCode, issue_code, reaches
 from twofold.flows.oob_enrolment import begin_oob_enrolment
 from twofold.flows.oob_verification import answer
+from twofold.flows.policy_check import check_allowed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_channels
 from twofold.security import tokens
@@ -80,7 +82,8 @@ async def start_enrolment(
 ) -> tuple[StartedEnrolment, SentCode]:
     """A new pending authenticator for what the person typed, and its first code sent.
 
-    During a sign-in (`sign_in`) only a first factor may be enrolled, as with an `mfa_token`.
+    During a sign-in (`sign_in`) only a first factor may be enrolled, as with an `mfa_token`
+    (a first one among the types its policy accepts, and only of such a type).
     """
     started = await begin_oob_enrolment(
         rt,
@@ -90,6 +93,7 @@ async def start_enrolment(
         info,
         client_id=sign_in.client_id if sign_in else None,
         first_only=sign_in is not None,
+        policy=policy_state(sign_in),
     )
     return _shown(started.authenticator), await _delivered(started.code)
 
@@ -142,7 +146,9 @@ async def send_code(
 ) -> SentCode:
     """A new code (killing the live one) by the authenticator's channel or `channel` (voice
     for a phone enrolled for SMS: "call me instead"); `enrolling` for a pending one (the
-    code step's resend). Send limits raise TooManySendsError."""
+    code step's resend). Send limits raise TooManySendsError; a sign-in whose policy does
+    not accept codes sends none."""
+    check_allowed(policy_state(sign_in), FactorType.OOB)
     status = AuthenticatorStatus.PENDING if enrolling else AuthenticatorStatus.ACTIVE
     authenticator = await _sendable(rt, user_id, authenticator_id, channel, status=status)
     issued = await issue_code(
@@ -188,7 +194,8 @@ async def verify_code(
     """Check the code typed for the challenge `oob_code` names. With `enrolling` (a pending
     authenticator's id) it must be that enrolment's code, and the right one confirms it.
     Refusals are the factor's typed errors; only InvalidBindingCodeError (a wrong guess) is
-    counted."""
+    counted. During a sign-in whose policy does not accept codes, refused before any check."""
+    check_allowed(policy_state(sign_in), FactorType.OOB)
     key = limit_key(FactorType.OOB.value, user_id)
     await check_limits(rt, key, info)
     status = AuthenticatorStatus.ACTIVE if enrolling is None else AuthenticatorStatus.PENDING

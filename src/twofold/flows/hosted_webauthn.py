@@ -12,8 +12,11 @@ from __future__ import annotations
 from twofold.domain import AuthorizationRequest, JsonObject
 from twofold.errors import AccessDeniedError, InvalidRequestError, TooManyAttemptsError
 from twofold.factors.webauthn.ceremony import credential_id_from, parse_response
+from twofold.factors.webauthn.credential import credential_id_hash
 from twofold.flows import passkeys, sessions
 from twofold.flows.hosted_mfa import Passed
+from twofold.flows.hosted_policy import policy_state
+from twofold.flows.policy_check import check_allowed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
 from twofold.flows.webauthn_challenge import start_assertion
@@ -52,7 +55,9 @@ async def start_enrolment(
     sign_in: AuthorizationRequest | None = None,
 ) -> Ceremony:
     """Creation options for a new `factor` credential named `name`. The recovery code, when
-    the user has none, comes once the registration succeeds (as with an app's first code)."""
+    the user has none, comes once the registration succeeds (as with an app's first code).
+    During a sign-in, only of a type its policy accepts."""
+    check_allowed(policy_state(sign_in), factor)
     started = await start_registration(
         rt,
         user_id,
@@ -121,6 +126,7 @@ async def verify(
     sign_in: AuthorizationRequest | None = None,
 ) -> Passed:
     handle, payload = _answer(auth_session, response)
+    await _check_policy_accepts(rt, user_id, payload, sign_in=sign_in)
     asserted = await verify_for(
         rt,
         user_id,
@@ -131,6 +137,22 @@ async def verify(
         client_id=_client_id(sign_in),
     )
     return Passed(amr=asserted.amr)
+
+
+async def _check_policy_accepts(
+    rt: Runtime, user_id: str, payload: JsonObject, *, sign_in: AuthorizationRequest | None
+) -> None:
+    """A sign-in whose policy accepts only some factor types refuses an answer from a key
+    of another type before it is checked (nothing spent, nothing counted)."""
+    policy = policy_state(sign_in)
+    if policy is None:
+        return
+    async with rt.store.read() as tx:
+        item = await tx.authenticators.by_credential(
+            credential_id_hash(credential_id_from(payload))
+        )
+    if item is not None and item.user_id == user_id:
+        check_allowed(policy, item.type)
 
 
 async def offer_passkey(

@@ -11,10 +11,20 @@ from twofold.errors import InvalidCredentialsError, InvalidRequestError, MfaRequ
 from twofold.flows.clients import authenticate_client
 from twofold.flows.grants import DEFAULT_REALM, GrantType
 from twofold.flows.mfa_state import mfa_requirements
+from twofold.flows.policy_check import (
+    Device,
+    PolicyDeniedError,
+    UnsatisfiablePolicyError,
+    VerifyByEmailError,
+    allowed,
+    check_policy,
+    needs_email_verification,
+    record_success,
+)
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.flows.tenant import current_policies, enabled_channels, enabled_types
+from twofold.flows.tenant import enabled_channels, enabled_types
 from twofold.flows.tokens import TokenSet, granted_scope, mint, resolve_audience
-from twofold.policy.engine import decide_tenant
+from twofold.policy.engine import Outcome
 from twofold.security import tokens
 from twofold.types import Amr, TransactionId
 
@@ -54,8 +64,6 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
             grant_type=login.grant_type,
         )
         user = await tx.users.by_email(email)
-        policies = await current_policies(tx)
-        items = await tx.authenticators.for_user(user.id if user else "")
     audience = resolve_audience(rt.settings, login.audience)
     scope = granted_scope(rt.settings, audience=audience, requested=login.scope)
     user = await verify_password(
@@ -66,10 +74,23 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
         client_id=application.client_id,
         info=info,
     )
-    decision = decide_tenant(policies)
-    if not decision.mfa_required:
+    check = await check_policy(
+        rt,
+        user=user,
+        application=application,
+        info=info,
+        device=Device(cookie=None, user_agent=info.user_agent),
+    )
+    decided = check.event("token", user_id=user.id, client_id=application.client_id, info=info)
+    outcome = check.decision.outcome
+    if outcome is Outcome.DENY or needs_email_verification(check):
         async with rt.store.transaction() as tx:
-            await tx.users.record_login(user.id, now=now)
+            tx.record(decided.entry())
+        raise PolicyDeniedError if outcome is Outcome.DENY else VerifyByEmailError
+    if outcome is Outcome.SKIP:
+        async with rt.store.transaction() as tx:
+            await record_success(rt, tx, user_id=user.id, ip=info.ip, state=check.state())
+            tx.record(decided.entry())
             tx.record(
                 events.LoginSucceeded(
                     user_id=user.id,
@@ -77,6 +98,7 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
                     ip=info.ip,
                     user_agent=info.user_agent,
                     amr=(Amr.PWD.value,),
+                    risk_assessment=check.risk.to_json(),
                 ).entry()
             )
         return mint(
@@ -89,6 +111,7 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
             auth_time=now,
         )
     token = tokens.new_token()
+    state = check.state()
     transaction = MfaTransaction(
         id=TransactionId(tokens.new_transaction_id()),
         user_id=user.id,
@@ -100,21 +123,32 @@ async def password_grant(rt: Runtime, login: PasswordLogin, info: RequestInfo) -
         scope=scope,
         amr=(Amr.PWD.value,),
         ip=info.ip,
+        policy=state,
     )
     async with rt.store.transaction() as tx:
-        await tx.transactions.add(transaction, token_hash=tokens.token_hash(token))
+        items = await tx.authenticators.for_user(user.id)
         requirements = mfa_requirements(
-            items, enabled=await enabled_types(tx), channels=await enabled_channels(tx)
+            [item for item in items if allowed(state, item.type)],
+            enabled={kind for kind in await enabled_types(tx) if allowed(state, kind)},
+            channels=await enabled_channels(tx),
         )
-        tx.record(
-            events.MfaRequired(
-                user_id=user.id,
-                client_id=application.client_id,
-                ip=info.ip,
-                user_agent=info.user_agent,
-                reasons=decision.reasons,
-            ).entry()
-        )
+        tx.record(decided.entry())
+        # A rule accepting only factors the tenant has switched off: an `mfa_token` that
+        # nothing could answer or enrol would be a dead end, so the login is refused.
+        unsatisfiable = bool(check.decision.factors) and not any(requirements.values())
+        if not unsatisfiable:
+            await tx.transactions.add(transaction, token_hash=tokens.token_hash(token))
+            tx.record(
+                events.MfaRequired(
+                    user_id=user.id,
+                    client_id=application.client_id,
+                    ip=info.ip,
+                    user_agent=info.user_agent,
+                    reasons=check.decision.reasons,
+                ).entry()
+            )
+    if unsatisfiable:
+        raise UnsatisfiablePolicyError
     raise MfaRequiredError(token, requirements)
 
 

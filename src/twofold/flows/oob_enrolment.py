@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twofold.audit import events
-from twofold.domain import Authenticator, User
+from twofold.domain import Authenticator, JsonObject, User
 from twofold.errors import AccessDeniedError, InvalidRequestError, NotFoundError
 from twofold.factors.destinations import mask, parse_phone
 from twofold.factors.oob import CHANNELS, NEEDS_ANOTHER_FACTOR, PHONE_CHANNELS, OobChannel
@@ -23,6 +23,7 @@ from twofold.flows.mfa_state import resolve_bearer
 from twofold.flows.oob_challenge import IssuedCode
 from twofold.flows.oob_delivery import locale_of, store_challenge
 from twofold.flows.oob_limits import OobSend, admit_send
+from twofold.flows.policy_check import check_allowed
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import seal
 from twofold.flows.tenant import enabled_channels
@@ -111,15 +112,22 @@ class StartedOob:
 
 
 async def _allowed(
-    rt: Runtime, user_id: str, channel: OobChannel, *, first_only: bool
+    rt: Runtime,
+    user_id: str,
+    channel: OobChannel,
+    *,
+    first_only: bool,
+    policy: JsonObject | None,
 ) -> tuple[User, list[Authenticator]]:
     async with rt.store.read() as tx:
         await require_channel(tx, channel)
         user, items = await tx.users.with_authenticators(user_id)
     if user is None:
         raise NotFoundError("The user no longer exists.")
-    if first_only and has_confirmed_factor(items):
-        raise AccessDeniedError("User is already enrolled.")
+    if first_only:
+        check_allowed(policy, FactorType.OOB)
+        if has_confirmed_factor(items, state=policy):
+            raise AccessDeniedError("User is already enrolled.")
     if channel in NEEDS_ANOTHER_FACTOR and not has_independent_factor(items):
         raise EmailNeedsAnotherFactorError()
     return user, items
@@ -161,17 +169,19 @@ async def begin_oob_enrolment(
     *,
     client_id: str | None,
     first_only: bool,
+    policy: JsonObject | None = None,
     transaction_id: str | None = None,
     with_recovery_code: bool = False,
 ) -> StartedOob:
     """Start an enrolment and store its first code; the caller delivers it.
 
     Refused, in this order: the channel is off (403), the user is gone (404), `first_only`
-    (an `mfa_token`, a sign-in's enrol step) and the user already has a factor (403), email
+    (an `mfa_token`, a sign-in's enrol step) and the user already has a factor its `policy`
+    accepts, or the policy does not accept this one (403), email
     without an independent factor (403), the destination is missing or invalid (400), a send
     limit or the country lists (429, 403). Nothing is stored or charged before the last one.
     """
-    user, items = await _allowed(rt, user_id, channel, first_only=first_only)
+    user, items = await _allowed(rt, user_id, channel, first_only=first_only, policy=policy)
     send = OobSend(
         user_id=user.id,
         channel=channel,
@@ -220,6 +230,7 @@ async def associate_oob(
         info,
         client_id=caller.client_id,
         first_only=caller.transaction is not None,
+        policy=caller.transaction.policy if caller.transaction else None,
         transaction_id=caller.transaction.id if caller.transaction else None,
         with_recovery_code=True,
     )

@@ -20,6 +20,7 @@ from twofold.factors.webauthn.credential import credential_id_hash
 from twofold.flows.attempts import on_authenticator
 from twofold.flows.clients import authenticate_client
 from twofold.flows.grants import GrantType
+from twofold.flows.policy_check import record_success
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
 from twofold.flows.tokens import TokenSet, granted_scope, mint, resolve_audience
@@ -175,7 +176,7 @@ async def verify_passkey(
                 ).entry()
             )
         elif completes_login:
-            await tx.users.record_login(outcome.user.id, now=rt.clock.now())
+            await record_success(rt, tx, user_id=outcome.user.id, ip=info.ip, state=None)
             tx.record(
                 events.PasskeyLoginSucceeded(
                     **facts,

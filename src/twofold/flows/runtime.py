@@ -11,6 +11,8 @@ from twofold.factors.base import Factor
 from twofold.factors.oob import OobCodes
 from twofold.factors.recovery import RecoveryCodeFactor
 from twofold.factors.webauthn.ceremony import RelyingParty
+from twofold.policy.geo import GeoLookup
+from twofold.policy.risk import DenyList
 from twofold.security.envelope import KeyRing
 from twofold.security.jose import TokenSigner, TokenVerifier
 from twofold.security.limits import AttemptLimiter
@@ -44,6 +46,10 @@ class Runtime:
     """How those codes leave: the SMS, voice and email adapters and their templates."""
     relying_party: RelyingParty
     """WebAuthn: the RP ID credentials are bound to and the origins allowed to use them."""
+    geo: GeoLookup
+    """Offline IP geolocation (policy/geo.py), opened once: geofencing and impossible travel."""
+    deny_list: DenyList
+    """The operator's untrusted IPs and CIDRs, parsed once from the policy settings."""
 
 
 @dataclass(frozen=True, slots=True)

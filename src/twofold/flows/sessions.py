@@ -140,18 +140,42 @@ async def end_session(rt: Runtime, session: BrowserSession, info: RequestInfo) -
 # ---- remember this browser ------------------------------------------------------------------
 
 
+def remember_allowed(rt: Runtime, remember: bool | int | None) -> bool:
+    """Whether a sign-in may remember (and be let through by) a browser: a rule's `False`
+    never, a rule's days always, else the tenant's setting."""
+    if remember is False:
+        return False
+    if isinstance(remember, int) and not isinstance(remember, bool):
+        return True
+    return rt.settings.sessions.remember_browser
+
+
+def remember_days(rt: Runtime, remember: bool | int | None) -> int:
+    """How long a browser remembered now lasts: the rule's days, else the tenant's."""
+    if isinstance(remember, int) and not isinstance(remember, bool):
+        return remember
+    return rt.settings.sessions.remember_days
+
+
 async def remember_browser(
-    rt: Runtime, user_id: UserId, amr: Sequence[str], info: RequestInfo
+    rt: Runtime,
+    user_id: UserId,
+    amr: Sequence[str],
+    info: RequestInfo,
+    *,
+    days: int | None = None,
 ) -> str:
-    """Remember this browser for the user; returns the cookie token (shown to no one else)."""
+    """Remember this browser for the user for `days` (the tenant's when None); returns the
+    cookie token (shown to no one else)."""
     now = rt.clock.now()
+    lifetime = days if days is not None else rt.settings.sessions.remember_days
     token = tokens.new_token()
     item = RememberedBrowser(
         id="rb_" + tokens.new_token()[:24],
         user_id=user_id,
         created_at=now,
         last_used_at=now,
-        expires_at=now + dt.timedelta(days=rt.settings.sessions.remember_days),
+        expires_at=now + dt.timedelta(days=lifetime),
         amr=tuple(amr),
         ip=info.ip,
         user_agent=info.user_agent,
@@ -166,12 +190,16 @@ async def remember_browser(
     return token
 
 
-async def remembered_for(rt: Runtime, token: str | None, user_id: str) -> RememberedBrowser | None:
+async def remembered_for(
+    rt: Runtime, token: str | None, user_id: str, *, enabled: bool | None = None
+) -> RememberedBrowser | None:
     """The live remembered browser behind `token` for this user, touched; else None.
 
-    Lapses 30 days after it was made, or after 7 days unused (Auth0's rule).
+    Lapses 30 days after it was made, or after 7 days unused (Auth0's rule). `enabled`
+    (`remember_allowed` for a sign-in's decision) overrides the tenant's setting.
     """
-    if not rt.settings.sessions.remember_browser or not token or not tokens.is_well_formed(token):
+    on = rt.settings.sessions.remember_browser if enabled is None else enabled
+    if not on or not token or not tokens.is_well_formed(token):
         return None
     now = rt.clock.now()
     idle = dt.timedelta(days=rt.settings.sessions.remember_idle_days)

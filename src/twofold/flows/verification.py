@@ -35,6 +35,7 @@ from twofold.flows.attempts import (
 )
 from twofold.flows.challenge import open_for_client
 from twofold.flows.grants import GrantType
+from twofold.flows.policy_check import allowed, check_allowed, record_success
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tokens import TokenSet, mint
 from twofold.store.uow import Tx
@@ -158,7 +159,9 @@ async def recovery_grant(rt: Runtime, grant: SecondFactor, info: RequestInfo) ->
         else:
             await consume(tx, transaction)
             tx.record(recovered(stored, client_id=application.client_id, info=info))
-            await tx.users.record_login(user.id, now=rt.clock.now())
+            await record_success(
+                rt, tx, user_id=user.id, ip=transaction.ip, state=transaction.policy
+            )
     if failure is not None:
         await count_failure(rt, recovery_key(transaction.user_id), info, factor="recovery-code")
         raise failure
@@ -196,11 +199,13 @@ def mint_for_step(
 
 
 async def user_of(tx: Tx, transaction: MfaTransaction) -> tuple[User, list[Authenticator]]:
-    """The transaction's user and all their authenticators (one query)."""
+    """The transaction's user and the authenticators it may answer with (one query): all of
+    them, unless its sign-in policy accepts only some factor types (`policy_check.allowed`);
+    the others do not exist for this `mfa_token`."""
     user, items = await tx.users.with_authenticators(transaction.user_id)
     if user is None:
         raise NotFoundError("The user no longer exists.")
-    return user, items
+    return user, [item for item in items if allowed(transaction.policy, item.type)]
 
 
 async def activate_recovery_code(rt: Runtime, tx: Tx, items: list[Authenticator]) -> None:
@@ -223,7 +228,12 @@ async def succeed(
     *,
     authenticator: Authenticator,
 ) -> None:
-    await tx.users.record_login(transaction.user_id, now=rt.clock.now())
+    # Every factor's success passes here: a factor the sign-in policy does not accept never
+    # completes the login, however it was reached (the grants only see accepted ones).
+    check_allowed(transaction.policy, authenticator.type)
+    await record_success(
+        rt, tx, user_id=transaction.user_id, ip=transaction.ip, state=transaction.policy
+    )
     tx.record(
         on_authenticator(
             events.MfaSucceeded, authenticator, client_id=transaction.client_id, info=info

@@ -27,7 +27,7 @@ from twofold.factors.webauthn.ceremony import amr, registration_options, verify_
 from twofold.factors.webauthn.credential import credential_id_hash
 from twofold.flows.attempts import active_recovery_code, on_authenticator
 from twofold.flows.authenticators import describe
-from twofold.flows.enrolment import has_confirmed_factor, issue_recovery_code
+from twofold.flows.enrolment import check_first_enrolment, issue_recovery_code
 from twofold.flows.mfa_state import MfaCaller, resolve_bearer
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_types
@@ -305,7 +305,7 @@ async def associate_webauthn(
     """`/mfa/associate` for a WebAuthn type: creation options and the `auth_session` to send
     back with the browser's response (to `/oauth/token` with an `mfa_token`, or to
     `/mfa/associate` with an `enroll` access token)."""
-    caller = await _caller(rt, bearer)
+    caller = await _caller(rt, bearer, factor)
     binding = (
         Binding.mfa(caller.transaction.id)
         if caller.transaction is not None
@@ -327,15 +327,14 @@ async def associate_webauthn(
     return body
 
 
-async def _caller(rt: Runtime, bearer: str | None) -> MfaCaller:
-    """An `mfa_token` enrols only a user's first factor (Auth0's rule); an access token
-    needs `enroll`."""
+async def _caller(rt: Runtime, bearer: str | None, factor: FactorType) -> MfaCaller:
+    """An `mfa_token` enrols only a user's first factor, of a type its policy accepts
+    (`check_first_enrolment`); an access token needs `enroll`."""
     async with rt.store.read() as tx:
         caller = await resolve_bearer(rt, tx, bearer)
         caller.require("enroll")
         items = await tx.authenticators.for_user(caller.user_id)
-    if caller.transaction is not None and has_confirmed_factor(items):
-        raise AccessDeniedError("User is already enrolled.")
+    check_first_enrolment(caller.transaction, factor, items)
     return caller
 
 

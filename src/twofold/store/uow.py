@@ -15,6 +15,7 @@ from twofold.store.db import READ_ONLY, begin_write, tracking
 from twofold.store.repos import audit
 from twofold.store.repos.applications import ApplicationRepo
 from twofold.store.repos.authenticators import AuthenticatorRepo
+from twofold.store.repos.devices import KnownDeviceRepo
 from twofold.store.repos.keys import SigningKeyRepo
 from twofold.store.repos.oidc import (
     AuthorizationCodeRepo,
@@ -52,6 +53,8 @@ class Tx:
         self.oob = OobChallengeRepo(conn)
         self.webauthn = WebauthnChallengeRepo(conn)
         self.policy_rules = PolicyRuleRepo(conn)
+        self.known_devices = KnownDeviceRepo(conn)
+        self.audit = audit.AuditRepo(conn)
         self._events: list[AuditEntry] = []
 
     def record(self, entry: AuditEntry) -> None:

@@ -17,6 +17,7 @@ from twofold.web.routes import (
     logout,
     mfa,
     mfa_enrol,
+    verify_email,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -25,6 +26,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages; call after the API's error handlers (pages answer errors as HTML)."""
     errors.install(app)
-    for module in (assets, authorize, login, logout, account, mfa, mfa_enrol, account_enrol):
+    pages = (assets, authorize, login, logout, account, mfa, mfa_enrol, account_enrol)
+    for module in (*pages, verify_email):
         app.include_router(module.router)
     app.mount("/u/static", StaticFiles(directory=STATIC), name="static")

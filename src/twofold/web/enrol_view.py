@@ -94,7 +94,7 @@ async def show(
         return Shown(_form(option, typed=option.page.name_field.default))
     client_id = sign_in.client_id if sign_in else None
     enrolment = await hosted_mfa.start_enrolment(
-        rt, user_id, option.factor_type, info, client_id=client_id
+        rt, user_id, option.factor_type, info, client_id=client_id, sign_in=sign_in
     )
     return Shown(_form(option, enrolment=enrolment))
 

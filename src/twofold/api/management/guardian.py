@@ -100,6 +100,6 @@ async def set_policies(
     rt: RuntimeDep,
     caller: Annotated[Caller, require_scope("update:mfa_policies")],
 ) -> list[str]:
-    """Set the tenant policy (audited). `confidence-score` is stored; until risk assessment
-    lands it is evaluated as always (fail closed)."""
+    """Set the tenant policy (audited): `confidence-score` is Adaptive MFA, which asks for
+    MFA only when the login's risk assessment gives low confidence (docs/policies.md)."""
     return await management.set_mfa_policies(rt, list(body), actor=caller.subject)

@@ -1,12 +1,14 @@
-"""`/api/v2/mfa/policy/rules` request and response shapes (ADR 009, docs/policies.md)."""
+"""`/api/v2/mfa/policy/rules` and `/evaluate` request and response shapes (ADR 009,
+docs/policies.md)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
 from twofold.api.schemas.management import TEXT_PATTERN, Strict
+from twofold.flows.policy_explain import RFC3339
 from twofold.flows.policy_rules import MAX_RULES
 from twofold.policy.rules import MAX_NAME_LENGTH, MAX_REMEMBER_DAYS
 
@@ -101,3 +103,93 @@ class RuleOut(BaseModel):
     position: int = Field(description="Rules are tried in ascending position.")
     created_at: str
     updated_at: str
+
+
+IpAddress = Annotated[
+    str, Field(min_length=2, max_length=64, description="An IPv4 or IPv6 address.")
+]
+Rfc3339 = Annotated[
+    str,
+    Field(
+        min_length=20,
+        max_length=40,
+        pattern=RFC3339.pattern,
+        description="RFC 3339 with an offset (`2026-11-22T12:00:00Z`); a naive time is a 400.",
+    ),
+]
+Text = Annotated[str, Field(max_length=500, pattern=TEXT_PATTERN)]
+
+
+class MadeUpUserIn(Strict):
+    """A user who does not exist: no history, so the login is their first."""
+
+    email: str = Field(default="", max_length=320, pattern=TEXT_PATTERN)
+    roles: list[Annotated[str, Field(max_length=100, pattern=TEXT_PATTERN)]] = Field(
+        default_factory=list, max_length=100
+    )
+    app_metadata: dict[str, Any] = Field(default_factory=dict)
+    user_metadata: dict[str, Any] = Field(default_factory=dict)
+    enrolled: list[FactorName] = Field(
+        default_factory=list, max_length=6, description="Factor types with an authenticator."
+    )
+
+
+class LastLoginIn(Strict):
+    ip: IpAddress
+    time: Rfc3339
+
+
+class PolicyEvaluate(Strict):
+    """A hypothetical login: exactly one of `user_id` and `user`."""
+
+    user_id: str | None = Field(default=None, min_length=1, max_length=100)
+    user: MadeUpUserIn | None = None
+    client_id: str | None = Field(default=None, min_length=1, max_length=100)
+    ip: IpAddress
+    time: Rfc3339 | None = Field(default=None, description="Default: now.")
+    user_agent: Text | None = None
+    device_cookie: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The `twofold_device` cookie a browser holds (hashed as a login does).",
+    )
+    last_login: LastLoginIn | None = Field(
+        default=None, description="Instead of the stored last successful login."
+    )
+    failed_logins_from_ip: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Instead of the count in the audit log."
+    )
+
+
+class DecisionOut(BaseModel):
+    outcome: Literal["mfa", "skip", "deny"]
+    factors: list[str]
+    max_age: int | None
+    remember_browser: bool | int | None
+
+
+class RuleTraceOut(BaseModel):
+    rule: str
+    result: str = Field(description="`matched`, `not_matched`, `disabled` or `error: ...`.")
+
+
+class AssessorTraceOut(BaseModel):
+    assessor: str
+    risky: bool
+    code: str
+
+
+class TraceOut(BaseModel):
+    rules: list[RuleTraceOut]
+    assessors: list[AssessorTraceOut]
+    confidence: str
+    decided_by: str
+
+
+class Explanation(BaseModel):
+    """What a real login with these facts is told, and why (as its `tf_policy` log event)."""
+
+    decision: DecisionOut
+    trace: TraceOut
+    risk_assessment: dict[str, Any]
+    context: dict[str, Any] = Field(description="The variables the rules saw.")

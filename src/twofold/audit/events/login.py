@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twofold.audit.events.base import RequestFacts
-from twofold.domain import AuditEntry
+from twofold.domain import AuditEntry, JsonObject
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoginSucceeded(RequestFacts):
     amr: tuple[str, ...]
+    risk_assessment: JsonObject | None = None
+    """The login's whole risk assessment (Auth0's `riskAssessment`), when the policy ran."""
 
     def entry(self) -> AuditEntry:
-        return self._entry("s", "Successful login", "success", {"amr": list(self.amr)})
+        details: JsonObject = {"amr": list(self.amr)}
+        if self.risk_assessment is not None:
+            details["risk_assessment"] = self.risk_assessment
+        return self._entry("s", "Successful login", "success", details)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +58,49 @@ class MfaRequired(RequestFacts):
     def entry(self) -> AuditEntry:
         return self._entry(
             "mfar", "Multi-factor authentication required", "info", {"reasons": list(self.reasons)}
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyDecided(RequestFacts):
+    """Every real policy decision (ADR 009): what was decided at which door, the trace the
+    explain endpoint also returns, and the whole risk assessment. No Auth0 code exists for
+    this; `tf_` marks Twofold's own. A deny is a failure, so it shows in failed-login searches."""
+
+    door: str
+    """`token` (the password grant), `authorize` (hosted login and step-up)."""
+    decision: JsonObject
+    trace: JsonObject
+    risk_assessment: JsonObject
+
+    def entry(self) -> AuditEntry:
+        outcome = str(self.decision.get("outcome", ""))
+        return self._entry(
+            "tf_policy",
+            f"MFA policy decision: {outcome}",
+            "failure" if outcome == "deny" else "info",
+            {
+                "door": self.door,
+                "decision": self.decision,
+                "trace": self.trace,
+                "risk_assessment": self.risk_assessment,
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginEmailVerified(RequestFacts):
+    """Adaptive MFA's check for a user with no factor (ADR 009): the code mailed to the
+    account's address was typed back, and the sign-in went on. `to` is masked."""
+
+    to: str
+
+    def entry(self) -> AuditEntry:
+        return self._entry(
+            "tf_login_email_verified",
+            "Sign-in verified by a code sent to the account's email",
+            "success",
+            {"to": self.to},
         )
 
 

@@ -321,3 +321,31 @@ async def search(
     rows = await conn.execute(query.offset(page * per_page))
     items = tuple(_record(row) for row in rows.mappings())
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+FAILED_LOGIN_TYPES = ("fp", "fu")
+"""Auth0's wrong-password and unknown-user events: what UntrustedIP's velocity counts."""
+
+
+async def count_failed_logins_from_ip(conn: AsyncConnection, ip: str, *, since: dt.datetime) -> int:
+    """Failed logins (`fp`, `fu`) from `ip` at or after `since`, across every account.
+
+    Served by `ix_audit_events_ip_occurred_at`, since it runs on every login."""
+    c = audit_events.c
+    query = (
+        select(func.count())
+        .select_from(audit_events)
+        .where(c.ip == ip, c.occurred_at >= since, c.type.in_(FAILED_LOGIN_TYPES))
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+class AuditRepo:
+    """The audit reads a flow makes inside its own transaction, as `tx.audit` (appends go
+    through `Tx.record`, chained at commit)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def count_failed_logins_from_ip(self, ip: str, *, since: dt.datetime) -> int:
+        return await count_failed_logins_from_ip(self._conn, ip, since=since)

@@ -31,6 +31,7 @@ def _transaction(row: RowMapping | Mapping[str, Any]) -> MfaTransaction:
         challenge=row["challenge"],
         ip=row["ip"],
         consumed=row["consumed"],
+        policy=row["policy"],
     )
 
 
@@ -74,6 +75,7 @@ class MfaTransactionRepo:
                 challenge=item.challenge,
                 ip=item.ip,
                 consumed=False,
+                policy=item.policy,
             )
         )
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from twofold.domain import Authenticator, Page, User
+from twofold.domain import Authenticator, JsonObject, Page, User
 from twofold.errors import ConflictError
 from twofold.store.repos.authenticators import _authenticator
 from twofold.store.tables import authenticators, users
@@ -33,6 +33,8 @@ def _user(row: RowMapping | Mapping[str, Any]) -> User:
         user_metadata=dict(row["user_metadata"]),
         last_login=row["last_login"],
         logins_count=row["logins_count"],
+        last_login_ip=row["last_login_ip"],
+        last_login_geo=row["last_login_geo"],
     )
 
 
@@ -50,6 +52,8 @@ _RECORD_LOGIN = (
     .values(
         last_login=bindparam("b_now", type_=UtcDateTime()),
         logins_count=users.c.logins_count + 1,
+        last_login_ip=bindparam("b_ip", type_=users.c.last_login_ip.type),
+        last_login_geo=bindparam("b_geo", type_=users.c.last_login_geo.type),
     )
 )
 
@@ -140,8 +144,19 @@ class UserRepo:
         items = tuple(_user(row._mapping) for row in rows)
         return Page(items=items, total=total, page=page, per_page=per_page)
 
-    async def record_login(self, user_id: UserId, *, now: dt.datetime) -> None:
-        await self._conn.execute(_RECORD_LOGIN, {"b_id": user_id, "b_now": now})
+    async def record_login(
+        self,
+        user_id: UserId,
+        *,
+        now: dt.datetime,
+        ip: str | None = None,
+        geo: JsonObject | None = None,
+    ) -> None:
+        """Count a successful login and keep where it came from; `ip` and `geo` are always
+        overwritten (None included), so a login that could not be placed never leaves an
+        older location behind for ImpossibleTravel to measure from."""
+        params = {"b_id": user_id, "b_now": now, "b_ip": ip, "b_geo": geo}
+        await self._conn.execute(_RECORD_LOGIN, params)
 
     async def set_password(self, user_id: UserId, password_hash: str, *, now: dt.datetime) -> None:
         await self._conn.execute(

@@ -4,6 +4,7 @@ from twofold.store.tables.applications import applications
 from twofold.store.tables.audit import audit_events, audit_heads
 from twofold.store.tables.authenticators import authenticators
 from twofold.store.tables.base import metadata
+from twofold.store.tables.devices import known_devices
 from twofold.store.tables.keys import signing_keys
 from twofold.store.tables.limits import limit_buckets
 from twofold.store.tables.oidc import (
@@ -30,6 +31,7 @@ __all__ = [
     "browser_sessions",
     "grants",
     "guardian_factors",
+    "known_devices",
     "limit_buckets",
     "metadata",
     "mfa_transactions",

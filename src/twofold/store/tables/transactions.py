@@ -21,6 +21,7 @@ mfa_transactions = Table(
     Column("challenge", JSON, nullable=True),
     Column("ip", String(64), nullable=True),
     Column("consumed", Boolean, nullable=False, default=False),
+    Column("policy", JSON, nullable=True),
     Index("ix_mfa_transactions_user_id", "user_id"),
     Index("ix_mfa_transactions_expires_at", "expires_at"),
 )

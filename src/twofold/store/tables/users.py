@@ -19,4 +19,6 @@ users = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_login", UtcDateTime, nullable=True),
     Column("logins_count", Integer, nullable=False, default=0),
+    Column("last_login_ip", String(64), nullable=True),
+    Column("last_login_geo", JSON, nullable=True),
 )

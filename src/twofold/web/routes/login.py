@@ -14,7 +14,7 @@ from twofold.flows import authorize, hosted_webauthn, login, sessions
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sessions import OpenSession
 from twofold.web import webauthn_view
-from twofold.web.browser import BrowserSessionDep, check_csrf, csrf_token
+from twofold.web.browser import BrowserSessionDep, check_csrf, csrf_token, ensure_device_cookie
 from twofold.web.pages import render
 from twofold.web.steps import advance, resume
 
@@ -42,7 +42,7 @@ async def login_page(
     passkey = await hosted_webauthn.offer_passkey(
         rt, info, session_id=current.session.id, sign_in=auth_request
     )
-    return render(
+    response = render(
         request,
         rt.settings,
         "login.html",
@@ -56,6 +56,8 @@ async def login_page(
         status=status,
         form_targets=[str(auth_request.params.get("redirect_uri") or "")],
     )
+    ensure_device_cookie(response, rt, request)
+    return response
 
 
 @router.get("/u/login")

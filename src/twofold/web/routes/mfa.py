@@ -24,17 +24,25 @@ from twofold.errors import (
 )
 from twofold.factors.oob import OobChannel
 from twofold.factors.pages import FactorPage
-from twofold.flows import authorize, hosted_mfa, hosted_oob, hosted_webauthn, sessions
+from twofold.flows import (
+    authorize,
+    hosted_mfa,
+    hosted_oob,
+    hosted_policy,
+    hosted_webauthn,
+    sessions,
+)
 from twofold.flows.factor_pages import page_of
+from twofold.flows.policy_check import FactorNotAllowedError, allowed
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.flows.sessions import OpenSession
-from twofold.flows.step_up import MfaDemand
+from twofold.flows.sessions import OpenSession, remember_allowed, remember_days
+from twofold.flows.step_up import Demands, MfaDemand
 from twofold.flows.webauthn_state import Ceremony
 from twofold.types import FactorType, UserId
 from twofold.web import mfa_view as view
 from twofold.web import webauthn_view
 from twofold.web.browser import BrowserSessionDep, check_csrf, set_remember_cookie
-from twofold.web.steps import advance, resume
+from twofold.web.steps import advance, resume_decided
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,12 +64,16 @@ class Challenge:
 
 
 def _select(
-    request: Request, options: hosted_mfa.Choices
+    request: Request, options: hosted_mfa.Choices, auth_request: AuthorizationRequest
 ) -> tuple[FactorType | None, Authenticator | None]:
-    """`?factor=` (and `&authenticator=`), or the only factor the user has."""
+    """`?factor=` (and `&authenticator=`), or the only factor the user has. A factor the
+    sign-in's policy does not accept is refused by name (it is never listed)."""
     query = Params(dict(request.query_params))
     factor = query.text("factor", max_length=40)
     picked_id = query.text("authenticator", max_length=100)
+    known = factor in {kind.value for kind in FactorType}
+    if known and not allowed(hosted_policy.policy_state(auth_request), FactorType(str(factor))):
+        raise FactorNotAllowedError
     if factor is None:
         only = options.authenticators[0] if len(options.authenticators) == 1 else None
         return (only.type if only else None), only
@@ -78,14 +90,14 @@ async def _challenge(
 ) -> Challenge | tuple[OpenSession, AuthorizationRequest]:
     """The challenge to show; the bare sign-in when this user has nothing to answer (the
     step-up decision then says where to go)."""
-    current, auth_request = await resume(rt, request, current)
+    current, auth_request = await resume_decided(rt, request, current)
     user_id = current.session.user_id
     if user_id is None:
         return current, auth_request
-    options = await hosted_mfa.choices(rt, user_id)
+    options = await hosted_mfa.choices(rt, user_id, policy=hosted_policy.policy_state(auth_request))
     if not options.authenticators:
         return current, auth_request
-    factor_type, picked = _select(request, options)
+    factor_type, picked = _select(request, options, auth_request)
     page = _factor_page(rt, factor_type, picked)
     return Challenge(current, auth_request, user_id, options, factor_type, picked, page)
 
@@ -105,12 +117,14 @@ def _factor_page(
     return page
 
 
-async def _offer_remember(rt: Runtime, auth_request: AuthorizationRequest) -> bool:
-    """Only when the tenant allows it and only the tenant policy asks for MFA (Auth0's rule:
-    an application's `acr_values` is never satisfied by a remembered browser)."""
-    if not rt.settings.sessions.remember_browser:
-        return False
-    return (await authorize.demands_of(rt, auth_request)).mfa == MfaDemand.POLICY
+async def _remembering(rt: Runtime, auth_request: AuthorizationRequest) -> Demands | None:
+    """The sign-in's demands when "remember this browser" may be offered: the decision (a
+    rule's setting, else the tenant's) allows it and only the policy asks for MFA (Auth0's
+    rule: an application's `acr_values` is never satisfied by a remembered browser)."""
+    demands = await authorize.demands_of(rt, auth_request)
+    if demands.mfa != MfaDemand.POLICY or not remember_allowed(rt, demands.remember):
+        return None
+    return demands
 
 
 async def _page(
@@ -129,6 +143,7 @@ async def _page(
 
     `sent_by` is the channel the last code went by, `ceremony` the WebAuthn options shown."""
     factors, auth_request = rt.factors, it.auth_request
+    remembering = await _remembering(rt, auth_request) if it.factor_type is not None else None
     context: dict[str, Any] = {
         "error": error,
         "notice": notice,
@@ -152,8 +167,8 @@ async def _page(
                 factor=it.factor_type.value,
                 authenticator=it.authenticator.id if it.authenticator else None,
             ),
-            "offer_remember": await _offer_remember(rt, auth_request),
-            "remember_days": rt.settings.sessions.remember_days,
+            "offer_remember": remembering is not None,
+            "remember_days": remember_days(rt, remembering.remember if remembering else None),
             "oob_code": oob_code,
             "sent_by": sent_by,
             "description": view.sent_description(sent_by),
@@ -362,10 +377,14 @@ async def _passed(
 ) -> Response:
     """Record the MFA in the session and remember the browser if asked (and allowed)."""
     current = await sessions.record_mfa(rt, it.current, passed.amr)
+    remembering = await _remembering(rt, it.auth_request) if remember else None
+    days = remember_days(rt, remembering.remember) if remembering else None
     token = None
-    if remember and await _offer_remember(rt, it.auth_request):
-        token = await sessions.remember_browser(rt, it.user_id, current.session.amr, info)
+    if days is not None:
+        token = await sessions.remember_browser(
+            rt, it.user_id, current.session.amr, info, days=days
+        )
     response = await view.after_mfa(rt, request, current, it.auth_request, passed=passed, info=info)
     if token:
-        set_remember_cookie(response, rt, token)
+        set_remember_cookie(response, rt, token, days=days)
     return response

@@ -15,23 +15,32 @@ from twofold.api.deps import RequestInfoDep, RuntimeDep
 from twofold.api.params import Params, read_params
 from twofold.domain import AuthorizationRequest
 from twofold.errors import InvalidRequestError
-from twofold.flows import hosted_mfa, sessions
+from twofold.factors.oob import CHANNELS
+from twofold.flows import hosted_mfa, hosted_policy, sessions
 from twofold.flows.factor_pages import EnrolChoices, EnrolOption
 from twofold.flows.oob_enrolment import EmailNeedsAnotherFactorError
+from twofold.flows.policy_check import check_allowed
 from twofold.flows.runtime import Runtime
 from twofold.flows.sessions import OpenSession
 from twofold.flows.step_up import Step
+from twofold.types import FactorType
 from twofold.web import enrol_view
 from twofold.web import mfa_view as view
 from twofold.web.browser import BrowserSessionDep, check_csrf
-from twofold.web.steps import advance, current_step, resume
+from twofold.web.steps import advance, current_step, resume_decided
 
 router = APIRouter(include_in_schema=False)
 PATH = "/u/mfa/enroll"
 
 
-def _factor(request: Request) -> str | None:
-    return Params(dict(request.query_params)).text("factor", max_length=40)
+def _factor(request: Request, auth_request: AuthorizationRequest) -> str | None:
+    """`?factor=`; one naming a factor type the sign-in's policy does not accept is refused
+    by name (it is never offered)."""
+    key = Params(dict(request.query_params)).text("factor", max_length=40)
+    kind = FactorType.OOB if key in CHANNELS else next((f for f in FactorType if f == key), None)
+    if kind is not None:
+        check_allowed(hosted_policy.policy_state(auth_request), kind)
+    return key
 
 
 def _enrol_page(
@@ -80,7 +89,7 @@ async def _enrolling(
     rt: Runtime, request: Request, current: OpenSession | None
 ) -> tuple[OpenSession, AuthorizationRequest, str | None]:
     """The sign-in, and its user when enrolling is the step it is at (else None)."""
-    current, auth_request = await resume(rt, request, current)
+    current, auth_request = await resume_decided(rt, request, current)
     user_id = current.session.user_id
     if user_id is None or await current_step(rt, request, current, auth_request) != Step.ENROL:
         return current, auth_request, None
@@ -94,11 +103,13 @@ async def show_enrolment(
     current, auth_request, user_id = await _enrolling(rt, request, current)
     if user_id is None:
         return await advance(rt, request, current, auth_request, info)
-    choices = await hosted_mfa.enrol_choices(rt, user_id)
+    choices = await hosted_mfa.enrol_choices(
+        rt, user_id, policy=hosted_policy.policy_state(auth_request)
+    )
     if not choices.offered:
         raise InvalidRequestError("No factor can be enrolled on this tenant.")
     try:
-        option = choices.pick(_factor(request))
+        option = choices.pick(_factor(request, auth_request))
     except EmailNeedsAnotherFactorError as exc:
         message = enrol_view.refusal_message(exc)
         return _picker(request, rt, current, auth_request, choices, error=message, status=403)
@@ -118,8 +129,10 @@ async def submit_enrolment(
     current, auth_request, user_id = await _enrolling(rt, request, checked)
     if user_id is None:
         return await advance(rt, request, current, auth_request, info)
-    choices = await hosted_mfa.enrol_choices(rt, user_id)
-    option = choices.pick(_factor(request))
+    choices = await hosted_mfa.enrol_choices(
+        rt, user_id, policy=hosted_policy.policy_state(auth_request)
+    )
+    option = choices.pick(_factor(request, auth_request))
     if option is None:
         raise InvalidRequestError("This enrolment form is incomplete. Start again.")
     outcome = await enrol_view.submit(
