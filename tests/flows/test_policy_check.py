@@ -13,6 +13,7 @@ from twofold.domain import JsonObject
 from twofold.flows import management
 from twofold.flows.policy_check import (
     Device,
+    PolicyCheck,
     allowed,
     check_policy,
     needs_email_verification,
@@ -38,35 +39,32 @@ CHROME = (
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 
 
-async def _check(rt: Runtime, user_id: str, *, ip: str, agent: str, cookie: str | None) -> str:
-    """The decision's risk codes as `NewDevice/ImpossibleTravel/UntrustedIP`."""
+async def _decide(
+    rt: Runtime, user_id: str, *, ip: str, agent: str, cookie: str | None
+) -> PolicyCheck:
     async with rt.store.read() as tx:
         user = await tx.users.get(UserId(user_id))
     assert user is not None
-    check = await check_policy(
+    return await check_policy(
         rt,
         user=user,
         application=None,
         info=RequestInfo(ip=ip, user_agent=agent),
         device=Device(cookie=cookie, user_agent=agent),
     )
-    codes = check.risk.codes()
+
+
+async def _check(rt: Runtime, user_id: str, *, ip: str, agent: str, cookie: str | None) -> str:
+    """The decision's risk codes as `NewDevice/ImpossibleTravel/UntrustedIP`."""
+    codes = (await _decide(rt, user_id, ip=ip, agent=agent, cookie=cookie)).risk.codes()
     return "/".join(codes[name] for name in ("NewDevice", "ImpossibleTravel", "UntrustedIP"))
 
 
 async def _finish(rt: Runtime, user_id: str, *, ip: str, agent: str, cookie: str | None) -> None:
-    async with rt.store.read() as tx:
-        user = await tx.users.get(UserId(user_id))
-    assert user is not None
-    check = await check_policy(
-        rt,
-        user=user,
-        application=None,
-        info=RequestInfo(ip=ip, user_agent=agent),
-        device=Device(cookie=cookie, user_agent=agent),
-    )
+    """A login that finishes: decided, then recorded as a success."""
+    check = await _decide(rt, user_id, ip=ip, agent=agent, cookie=cookie)
     async with rt.store.transaction() as tx:
-        await record_success(rt, tx, user_id=user.id, ip=ip, state=check.state())
+        await record_success(rt, tx, user_id=UserId(user_id), ip=ip, state=check.state())
 
 
 async def test_first_login_then_known_device_then_travel(
