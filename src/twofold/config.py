@@ -460,6 +460,9 @@ class IpVelocity(BaseModel):
 class PolicySettings(BaseModel):
     """The policy engine's facts and thresholds (docs/decisions/009, docs/policies.md)."""
 
+    mfa: Literal["never", "adaptive", "always"] = "always"
+    """The tenant policy until one is set through the Management API (which then wins)."""
+
     geoip_database: Path | None = None
     """A GeoLite2/GeoIP2 City or DB-IP City Lite `.mmdb`; None = the packaged 2018 snapshot."""
     time_zone: str = "UTC"

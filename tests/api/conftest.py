@@ -79,7 +79,7 @@ async def tenant(runtime: Runtime) -> AsyncIterator[None]:
     """Tenant settings are shared by every test of the session: put them back afterwards,
     and remove the policy rules a test created."""
     async with runtime.store.read() as tx:
-        policies = list(await current_policies(tx))
+        policies = list(await current_policies(tx, runtime.settings.policy))
         factors = await tx.tenant.factor_overrides()
         overrides = {key: await tx.tenant.get(key) for key in WEBAUTHN_SETTINGS}
     yield

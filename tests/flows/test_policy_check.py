@@ -9,6 +9,7 @@ import pytest
 
 from tests.builders import a_user
 from twofold.clock import FrozenClock
+from twofold.config import PolicySettings
 from twofold.domain import JsonObject
 from twofold.flows import management
 from twofold.flows.policy_check import (
@@ -22,7 +23,8 @@ from twofold.flows.policy_check import (
 )
 from twofold.flows.policy_rules import create_rule
 from twofold.flows.runtime import RequestInfo, Runtime
-from twofold.policy.engine import Outcome
+from twofold.flows.tenant import current_policies
+from twofold.policy.engine import POLICY_KEY, Outcome
 from twofold.policy.rules import Action, ActionKind
 from twofold.security import tokens
 from twofold.store.repos.policy import StoredRule
@@ -238,3 +240,18 @@ async def test_adaptive_without_a_factor_verifies_by_email(runtime: Runtime) -> 
     )
     assert fine.decision.outcome is Outcome.SKIP
     assert not needs_email_verification(fine)
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [("never", ()), ("always", ("all-applications",)), ("adaptive", ("confidence-score",))],
+)
+async def test_the_configured_policy_applies_until_one_is_stored(
+    runtime: Runtime, configured: str, expected: tuple[str, ...]
+) -> None:
+    settings = PolicySettings.model_validate({"mfa": configured})
+    async with runtime.store.transaction() as tx:
+        await tx.tenant.put(POLICY_KEY, None)  # the `tenant` fixture puts it back
+        assert await current_policies(tx, settings) == expected
+        await tx.tenant.put(POLICY_KEY, ["confidence-score"])
+        assert await current_policies(tx, settings) == ("confidence-score",)

@@ -132,7 +132,7 @@ async def remove(
         if (
             _is_factor(item)
             and not others
-            and decide_tenant(await current_policies(tx)).mfa_required
+            and decide_tenant(await current_policies(tx, rt.settings.policy)).mfa_required
         ):
             raise LastFactorError
         await authenticators.remove(tx, item, actor=user_id, client_id=None, info=info)

@@ -210,7 +210,7 @@ async def demands_of(rt: Runtime, request: AuthorizationRequest) -> Demands:
         mfa = MfaDemand.EXPLICIT
     else:
         async with rt.store.read() as tx:
-            policies = await current_policies(tx)
+            policies = await current_policies(tx, rt.settings.policy)
         mfa = MfaDemand.POLICY if decide_tenant(policies).mfa_required else MfaDemand.NONE
     return Demands(
         mfa=mfa, max_age=params.get("max_age"), force_login=bool(params.get("force_login"))

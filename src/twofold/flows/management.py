@@ -237,7 +237,7 @@ async def set_guardian_factor(rt: Runtime, name: str, *, enabled: bool, actor: s
 
 async def mfa_policies(rt: Runtime) -> list[str]:
     async with rt.store.read() as tx:
-        return list(await current_policies(tx))
+        return list(await current_policies(tx, rt.settings.policy))
 
 
 async def set_mfa_policies(rt: Runtime, value: object, *, actor: str) -> list[str]:

@@ -173,7 +173,7 @@ async def observe(rt: Runtime, tx: Tx, user: User, ip: str | None) -> Observed:
     failures = await tx.audit.count_failed_logins_from_ip(ip, since=now - window) if ip else 0
     return Observed(
         rules=tuple(rule_of(rule) for rule in stored),
-        policies=await current_policies(tx),
+        policies=await current_policies(tx, rt.settings.policy),
         enrolled=enrolled_types(items),
         known_devices=tuple(
             KnownDevice(d.device_id_hash, d.ua_family, d.last_seen) for d in devices

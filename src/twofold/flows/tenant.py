@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from twofold.config import PolicySettings
 from twofold.factors.registry import FACTOR_NAMES
-from twofold.policy.engine import DEFAULT_POLICIES, POLICY_KEY
+from twofold.policy.engine import POLICY_KEY, TenantPolicy
 from twofold.store.uow import Tx
 from twofold.types import FactorType
 
+CONFIGURED_POLICIES: dict[str, tuple[str, ...]] = {
+    "never": (),
+    "always": (TenantPolicy.ALWAYS.value,),
+    "adaptive": (TenantPolicy.ADAPTIVE.value,),
+}
+"""`TWOFOLD_POLICY__MFA` as the Management API's `guardian/policies` list."""
 
-async def current_policies(tx: Tx) -> tuple[str, ...]:
+
+async def current_policies(tx: Tx, settings: PolicySettings) -> tuple[str, ...]:
+    """The stored policy (set through the Management API), else the configured one."""
     stored = await tx.tenant.get(POLICY_KEY)
-    return DEFAULT_POLICIES if stored is None else tuple(stored)
+    return CONFIGURED_POLICIES[settings.mfa] if stored is None else tuple(stored)
 
 
 DEFAULT_FACTORS = {"otp": True, "recovery-code": True, "sms": False, "email": False}

@@ -22,7 +22,6 @@ class TenantPolicy(StrEnum):
 
 
 POLICY_KEY = "mfa_policies"
-DEFAULT_POLICIES: tuple[str, ...] = (TenantPolicy.ALWAYS.value,)
 
 
 class Outcome(StrEnum):
