@@ -330,7 +330,8 @@ FAILED_LOGIN_TYPES = ("fp", "fu")
 async def count_failed_logins_from_ip(conn: AsyncConnection, ip: str, *, since: dt.datetime) -> int:
     """Failed logins (`fp`, `fu`) from `ip` at or after `since`, across every account.
 
-    Served by `ix_audit_events_ip_occurred_at`, since it runs on every login."""
+    Served by `ix_audit_events_ip_type_occurred_at` (two short range scans, one per type),
+    since it runs on every login."""
     c = audit_events.c
     query = (
         select(func.count())

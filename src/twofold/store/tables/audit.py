@@ -37,7 +37,7 @@ audit_events = Table(
     Index("ix_audit_events_user_id", "user_id"),
     Index("ix_audit_events_occurred_at", "occurred_at"),
     Index("ix_audit_events_type", "type"),
-    Index("ix_audit_events_ip_occurred_at", "ip", "occurred_at"),
+    Index("ix_audit_events_ip_type_occurred_at", "ip", "type", "occurred_at"),
 )
 
 audit_heads = Table(

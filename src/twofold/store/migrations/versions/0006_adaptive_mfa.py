@@ -52,12 +52,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("policy", sa.JSON(), nullable=True))
 
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index("ix_audit_events_ip_occurred_at", ["ip", "occurred_at"], unique=False)
+        batch_op.create_index(
+            "ix_audit_events_ip_type_occurred_at", ["ip", "type", "occurred_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_events_ip_occurred_at")
+        batch_op.drop_index("ix_audit_events_ip_type_occurred_at")
 
     with op.batch_alter_table("mfa_transactions", schema=None) as batch_op:
         batch_op.drop_column("policy")
