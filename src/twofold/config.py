@@ -116,6 +116,30 @@ class OobSettings(BaseModel):
         return _country_list(value)
 
 
+class PushSettings(BaseModel):
+    """Push approvals (docs/decisions/010): number matching and the limits against push
+    fatigue. Defaults are Auth0's documented ones where it has them (5 pushes a minute,
+    12 polls a minute per transaction)."""
+
+    number_matching: bool = True
+    """The sign-in shows a two-digit number the user picks on the device among three."""
+    transaction_ttl: int = Field(default=300, ge=30, le=3600)
+    """Seconds a push waits for its answer."""
+    per_minute: int = Field(default=5, ge=1, le=60)
+    """Pushes per user per minute."""
+    per_hour: int = Field(default=30, ge=1, le=3600)
+    """Pushes per user per hour."""
+    polls_per_minute: int = Field(default=12, ge=1, le=600)
+    """`mfa-oob` polls per transaction per minute before `slow_down`."""
+    rejections_before_pause: int = Field(default=3, ge=1, le=100)
+    """Rejections within `rejection_window` that pause pushes for the user."""
+    rejection_window: int = Field(default=900, ge=60, le=86400)
+    pause_seconds: int = Field(default=900, ge=60, le=86400)
+    """How long that pause lasts (a fraud report pauses until an admin clears it)."""
+    stream_keepalive: float = Field(default=15.0, gt=0, le=300)
+    """Seconds between SSE comments on an idle device stream (keeps proxies from closing it)."""
+
+
 WebauthnAlgorithm = Literal["ES256", "EdDSA", "RS256"]
 WebauthnRequirement = Literal["required", "preferred", "discouraged"]
 
@@ -401,6 +425,82 @@ class EmailChannelSettings(BaseModel):
     """`From:` of code mails, e.g. `Example <no-reply@example.com>` (required for smtp)."""
 
 
+def _default_webpush_hosts() -> list[str]:
+    return [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.notify.windows.com",
+        "web.push.apple.com",
+    ]
+
+
+class FcmSettings(BaseModel):
+    """Firebase Cloud Messaging HTTP v1: a service account of the Firebase project."""
+
+    service_account_file: Path | None = None
+    """The service account's JSON key file (`client_email`, `private_key`, `project_id`...)."""
+    base_url: str = "https://fcm.googleapis.com"
+    token_uri: str | None = None
+    """Where the OAuth token comes from; None = the file's `token_uri`."""
+    timeout: float = Field(default=10.0, gt=0, le=60)
+
+    @field_validator("base_url", "token_uri")
+    @classmethod
+    def _secure(cls, value: str | None) -> str | None:
+        return None if value is None else _provider_url(value)
+
+
+class ApnsSettings(BaseModel):
+    """Apple Push Notification service with token-based (.p8 key) authentication."""
+
+    team_id: str = ""
+    key_id: str = ""
+    key_file: Path | None = None
+    """The `.p8` signing key Apple issued (PEM, P-256)."""
+    topic: str = ""
+    """The app's bundle id (`apns-topic`)."""
+    base_url: str = "https://api.push.apple.com"
+    """`https://api.sandbox.push.apple.com` for development builds of the app."""
+    ca_file: Path | None = None
+    """PEM bundle to trust instead of the system's (tests, a TLS-inspecting proxy)."""
+    timeout: float = Field(default=10.0, gt=0, le=60)
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure(cls, value: str) -> str:
+        return _provider_url(value)
+
+
+class WebPushSettings(BaseModel):
+    """Web Push (RFC 8030) with VAPID (RFC 8292) to browsers' push services."""
+
+    vapid_private_key_file: Path | None = None
+    """The application server's P-256 key (PEM); its public half goes to the browsers."""
+    subject: str = ""
+    """A contact for the push service's operator: `mailto:` or an https URL (RFC 8292 2.1)."""
+    allowed_hosts: list[str] = Field(default_factory=_default_webpush_hosts)
+    """Push-service hosts a subscription may point at (`*.` matches subdomains): the
+    endpoint comes from a browser, so without this list it could aim our POSTs anywhere."""
+    allow_insecure: bool = False
+    """Also accept http endpoints and loopback hosts (tests only)."""
+    timeout: float = Field(default=10.0, gt=0, le=60)
+
+    @field_validator("subject")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        if value and not value.startswith(("mailto:", "https://")):
+            raise ValueError("the VAPID subject is a mailto: or https:// URL")
+        return value
+
+
+class PushProviderSettings(BaseModel):
+    """The third-party push services (docs/channels.md, Push); each is off until configured."""
+
+    fcm: FcmSettings = FcmSettings()
+    apns: ApnsSettings = ApnsSettings()
+    webpush: WebPushSettings = WebPushSettings()
+
+
 class ChannelSettings(BaseModel):
     """How codes leave Twofold (docs/channels.md). Console providers write to an outbox file."""
 
@@ -410,6 +510,7 @@ class ChannelSettings(BaseModel):
     twilio: TwilioSettings = TwilioSettings()
     webhook: WebhookSettings = WebhookSettings()
     smtp: SmtpSettings = SmtpSettings()
+    push: PushProviderSettings = PushProviderSettings()
     retry_attempts: int = Field(default=3, ge=1, le=5)
     retry_backoff: float = Field(default=0.2, ge=0, le=2)
     """Seconds before the second attempt, doubling after (each wait at most 2 s)."""
@@ -524,6 +625,7 @@ class Settings(BaseSettings):
     channels: ChannelSettings = ChannelSettings()
     webauthn: WebauthnSettings = WebauthnSettings()
     policy: PolicySettings = PolicySettings()
+    push: PushSettings = PushSettings()
 
     @field_validator("issuer")
     @classmethod
