@@ -10,8 +10,19 @@ from typing import cast
 from fastapi import FastAPI
 
 from twofold import __version__, web
-from twofold.api import errors, management, mfa, oauth, oidc, openapi, passkey, wellknown
+from twofold.api import (
+    device,
+    errors,
+    management,
+    mfa,
+    oauth,
+    oidc,
+    openapi,
+    passkey,
+    wellknown,
+)
 from twofold.channels import build_channels
+from twofold.channels.push import build_push_senders
 from twofold.clock import SystemClock
 from twofold.config import Settings
 from twofold.factors.oob import OobCodes
@@ -25,6 +36,7 @@ from twofold.policy.risk import DenyList
 from twofold.security.envelope import KeyRing
 from twofold.security.limits import AttemptLimiter
 from twofold.security.passwords import PasswordHasher
+from twofold.store.broker import LocalBroker, PushBroker, RedisBroker
 from twofold.store.db import create_engine
 from twofold.store.limits.redis import RedisLimiter
 from twofold.store.limits.sql import SqlLimiter
@@ -41,12 +53,16 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
     """
     clock = clock or SystemClock()
     channels = build_channels(settings, clock=clock)
+    push_senders = build_push_senders(settings, clock=clock)
     geo = GeoLookup(settings.policy.geoip_database)
     engine = create_engine(settings)
     store = Store(engine, clock=clock, audit_chains=settings.audit_chains)
     keyring = KeyRing.load_or_create(settings.master_key_path)
     limiter: AttemptLimiter = (
         RedisLimiter.from_url(settings.redis_url) if settings.redis_url else SqlLimiter(engine)
+    )
+    broker: PushBroker = (
+        RedisBroker.from_url(settings.redis_url) if settings.redis_url else LocalBroker()
     )
     hasher = functools.partial(keyring.keyed_hash, purpose="recovery-code")
     factors = build_registry(recovery_hasher=hasher)
@@ -68,12 +84,15 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
         relying_party=RelyingParty.from_settings(settings),
         geo=geo,
         deny_list=DenyList.from_entries(settings.policy.ip_deny_list),
+        push_broker=broker,
+        push_senders=push_senders,
     )
 
 
 async def close_runtime(runtime: Runtime) -> None:
     if isinstance(runtime.limiter, RedisLimiter):
         await runtime.limiter.aclose()
+    await runtime.push_broker.aclose()
     await runtime.store.engine.dispose()
     runtime.passwords.close()
     runtime.geo.close()
@@ -111,6 +130,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(management.router)
     app.include_router(wellknown.router)
     app.include_router(oidc.router)
+    app.include_router(device.router)
     web.install(app)
     return app
 

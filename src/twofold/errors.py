@@ -3,6 +3,7 @@
 TwofoldError
  +-- InvalidRequestError        invalid_request
  |    +-- InvalidRuleError      a policy rule refused when saved (carries line and column)
+ |    +-- InvalidPushAnswerError  a device's answer JWS that does not verify
  +-- InvalidClientError         invalid_client / unauthorized_client
  +-- InvalidGrantError          invalid_grant (wrong code, bad credentials, malformed token)
  |    +-- MalformedMfaTokenError
@@ -12,9 +13,10 @@ TwofoldError
  |    +-- OobCodeUsedError, OobCodeSupersededError, TooManyOobFailuresError
  |    +-- WebauthnRegistrationError  (a security key or device response that cannot enrol)
  |    +-- WebauthnAssertionError     (a WebAuthn sign-in response that does not verify)
- |         +-- WebauthnCounterRegressionError  (signature good, counter not increasing)
+ |    |    +-- WebauthnCounterRegressionError  (signature good, counter not increasing)
+ |    +-- PushRejectedError          ("MFA Authorization rejected.")
  +-- ExpiredTokenError          expired_token
- |    +-- OobCodeExpiredError
+ |    +-- OobCodeExpiredError, PushExpiredError
  +-- InvalidScopeError          invalid_scope (wider than what was granted)
  +-- UnsupportedGrantTypeError  unsupported_grant_type
  +-- UnsupportedChallengeTypeError
@@ -22,13 +24,18 @@ TwofoldError
  +-- MfaRequiredError           mfa_required (carries the mfa_token)
  +-- AccessDeniedError          access_denied
  |    +-- CountryNotAllowedError  sms_country_not_allowed (SMS and voice)
+ |    +-- PushPausedError         push_paused (after a fraud report, until an admin clears it)
  +-- InvalidTokenError          invalid_token (bearer token missing or bad)
  +-- InsufficientScopeError     insufficient_scope
  +-- NotFoundError              not_found (inexistent_user, inexistent_authenticator)
  +-- ConflictError              conflict
+ |    +-- PushAnsweredError     already_answered
  +-- InvalidPhoneNumberError    invalid_phone_number
  +-- TooManyAttemptsError       too_many_attempts (carries when to retry)
       +-- TooManySendsError     too_many_sms / too_many_voice / too_many_email
+      +-- TooManyPushError      too_many_push
+ +-- AuthorizationPendingError  authorization_pending (a push not answered yet)
+ +-- SlowDownError              slow_down (polled too often)
 
 Transports map classes to HTTP status (api/errors.py), page messages or exit codes.
 Messages never contain a secret, a code or a token.
@@ -255,3 +262,54 @@ class TooManyVoiceError(TooManySendsError):
 class TooManyEmailError(TooManySendsError):
     code = "too_many_email"
     description = "Too many emails sent. Try again later."
+
+
+class AuthorizationPendingError(TwofoldError):
+    """A push is still waiting for its answer (RFC 8628 section 3.5; HTTP 400, as Auth0)."""
+
+    code = "authorization_pending"
+    description = "Authorization pending: please repeat the request in a few seconds."
+
+
+class SlowDownError(TwofoldError):
+    """Polled more often than allowed (RFC 8628 section 3.5): wait longer between polls."""
+
+    code = "slow_down"
+    description = "You are polling faster than allowed. Try again in a few seconds."
+
+
+class PushRejectedError(InvalidGrantError):
+    description = "MFA Authorization rejected."
+
+
+class PushExpiredError(ExpiredTokenError):
+    description = "The push notification expired before it was answered: ask for a new one."
+
+
+class PushAnsweredError(ConflictError):
+    """A second answer, or a replay of the first: only one answer ever counts."""
+
+    code = "already_answered"
+    description = "The push notification has already been answered."
+
+
+class InvalidPushAnswerError(InvalidRequestError):
+    """The answer JWS is malformed, not signed by this device, or its claims are wrong; the
+    description says which, never echoing the answer."""
+
+    description = "The answer could not be verified."
+
+
+class TooManyPushError(TooManyAttemptsError):
+    code = "too_many_push"
+    description = "Too many push notifications sent. Try again later."
+
+
+class PushPausedError(AccessDeniedError):
+    """A user reported a push as fraud: pushes stay off until an administrator clears it."""
+
+    code = "push_paused"
+    description = (
+        "Push notifications are paused for this user after a push was reported as fraud; "
+        "an administrator must clear the pause."
+    )

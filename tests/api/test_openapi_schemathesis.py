@@ -37,13 +37,14 @@ from tests.api.webauthn import associate as associate_webauthn
 from tests.api.webauthn import challenge as webauthn_challenge
 from tests.api.webauthn import grant as webauthn_grant
 from tests.builders import Client, a_client, a_user
-from twofold.api import mfa, oauth, oidc, passkey, wellknown
+from twofold.api import device, mfa, oauth, oidc, passkey, wellknown
 from twofold.api.management import (
     authentication_methods,
     clients,
     guardian,
     logs,
     policy_rules,
+    push_pause,
     user_blocks,
     users,
 )
@@ -73,6 +74,7 @@ ROUTERS = (
     passkey.router,
     wellknown.router,
     oidc.router,
+    device.router,
     *(
         module.router
         for module in (
@@ -83,10 +85,11 @@ ROUTERS = (
             policy_rules,
             logs,
             clients,
+            push_pause,
         )
     ),
 )
-"""Every router that holds routes (api/management/__init__.py only nests the last seven)."""
+"""Every router that holds routes (api/management/__init__.py only nests the last eight)."""
 
 
 def cases(operation: Operation, mode: GenerationMode) -> list[AnyCase]:

@@ -15,6 +15,7 @@ from twofold.audit.events import login as events_login
 from twofold.audit.events import mfa as events_mfa
 from twofold.audit.events import oidc as events_oidc
 from twofold.audit.events import oob as events_oob
+from twofold.audit.events import push as events_push
 from twofold.audit.events import webauthn as events_webauthn
 
 REQUEST: dict[str, str | None] = {
@@ -325,6 +326,48 @@ CASES: list[tuple[AuditEvent, str, str]] = [
         "passkey_challenge_failed",
         "failure",
     ),
+    (
+        events.PushSent(**REQUEST, authenticator_id="push|dev_1", push_id="txn_1", provider="fcm"),
+        "gd_send_pn",
+        "success",
+    ),
+    (
+        events.PushSendFailed(
+            user_id="auth0|1",
+            client_id="c1",
+            ip="10.0.0.1",
+            user_agent="ua",
+            authenticator_id="push|dev_1",
+            push_id=None,
+            reason="too_many_push",
+            limit="minute",
+        ),
+        "gd_send_pn_failure",
+        "failure",
+    ),
+    (
+        events.PushApproved(**REQUEST, authenticator_id="push|dev_1", push_id="txn_1"),
+        "gd_push_approved",
+        "success",
+    ),
+    (
+        events.PushRejected(
+            **REQUEST, authenticator_id="push|dev_1", push_id="txn_1", reason="wrong_number"
+        ),
+        "gd_auth_rejected",
+        "failure",
+    ),
+    (events.PushPaused(**REQUEST, cause="rejections", rejections=3), "gd_push_paused", "failure"),
+    (
+        events.PushPauseCleared(user_id="auth0|1", actor="m2m@clients"),
+        "gd_push_pause_cleared",
+        "success",
+    ),
+    (
+        events.PushDeviceUpdated(**REQUEST, authenticator_id="push|dev_1", changed=("name",)),
+        "gd_update_device_account",
+        "success",
+    ),
 ]
 IDS = [f"{type(event).__name__}-{code}" for event, code, _ in CASES]
 
@@ -336,6 +379,7 @@ def test_every_event_class_is_listed_and_covered() -> None:
         events_mfa,
         events_oidc,
         events_oob,
+        events_push,
         events_webauthn,
     )
     declared: set[object] = {

@@ -57,6 +57,7 @@ def test_implemented_guardian_factors_are_exactly_the_registered_ones() -> None:
         "otp",
         "recovery-code",
         "sms",
+        "push-notification",
         "email",
         "webauthn-roaming",
         "webauthn-platform",

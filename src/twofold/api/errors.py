@@ -35,6 +35,8 @@ STATUS: tuple[tuple[type[errors.TwofoldError], int], ...] = (
     (errors.UnsupportedChallengeTypeError, 400),
     (errors.AssociationRequiredError, 400),
     (errors.InvalidPhoneNumberError, 400),
+    (errors.AuthorizationPendingError, 400),
+    (errors.SlowDownError, 400),
     (DeliveryError, 503),
 )
 """First match wins (subclasses before their parents); anything else is a 500."""

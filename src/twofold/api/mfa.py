@@ -20,6 +20,7 @@ from twofold.api.schemas.mfa import (
 )
 from twofold.errors import InvalidRequestError
 from twofold.factors.barcode import render_barcode
+from twofold.factors.push.state import PUSH_CHANNEL
 from twofold.factors.webauthn.ceremony import parse_response
 from twofold.flows.authenticators import delete_authenticator, list_authenticators
 from twofold.flows.challenge import ChallengeRequest as Challenge
@@ -27,6 +28,7 @@ from twofold.flows.challenge import challenge as challenge_flow
 from twofold.flows.enrolment import Association, associate
 from twofold.flows.mfa_state import resolve_bearer
 from twofold.flows.oob_enrolment import OobAssociation, associate_oob
+from twofold.flows.push_enrolment import associate_push
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.webauthn_enrolment import associate_webauthn, confirm_webauthn, webauthn_factor
 
@@ -80,6 +82,9 @@ async def associate_route(request: Request, rt: RuntimeDep, info: RequestInfoDep
     if factor is not None:
         name = params.text("name", max_length=200)
         body = await associate_webauthn(rt, bearer(request), factor, info, name=name)
+        return JSONResponse(body, headers=NO_STORE)
+    if types == ("oob",) and params.words("oob_channels") == (PUSH_CHANNEL,):
+        body = await associate_push(rt, bearer(request), info)
         return JSONResponse(body, headers=NO_STORE)
     if types == ("oob",):
         oob = OobAssociation(

@@ -25,6 +25,20 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "listing), or an access token for audience `<issuer>mfa/` with `enroll`, "
         "`read:authenticators` or `remove:authenticators`.",
     },
+    "EnrolmentTicket": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'A push enrolment ticket: `Ticket id="<enrollment_tx_id>"` from the '
+        "`barcode_uri` of `/mfa/associate` (single use, 5 minutes).",
+    },
+    "DeviceJwt": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A device JWT signed ES256 by the enrolled device key "
+        "(docs/push-protocol.md): `iss` = `sub` = device id, at most 60 s of life, unique `jti`.",
+    },
     "AccessToken": {
         "type": "http",
         "scheme": "bearer",

@@ -35,7 +35,7 @@ FACTOR_NAMES: Mapping[str, GuardianFactor] = MappingProxyType(
         factor.name: factor
         for factor in (
             GuardianFactor("sms", FactorType.OOB, implemented=True),
-            GuardianFactor("push-notification", FactorType.OOB, implemented=False),
+            GuardianFactor("push-notification", FactorType.OOB, implemented=True),
             GuardianFactor("email", FactorType.OOB, implemented=True),
             GuardianFactor("duo", FactorType.DUO, implemented=False),
             GuardianFactor("otp", FactorType.OTP, implemented=True),

@@ -13,6 +13,7 @@ from twofold.audit import events
 from twofold.domain import AuditEntry, Authenticator, User
 from twofold.errors import InvalidGrantError, InvalidRecoveryCodeError
 from twofold.factors.base import FactorContext, FactorState, Verification
+from twofold.factors.push.state import DeviceSecret, is_push
 from twofold.flows.login import ip_key
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.sealing import unseal
@@ -62,13 +63,14 @@ async def verify_code(
     for candidate in candidates:
         if candidate.secret is None:
             continue
-        state = FactorState(
-            secret=unseal(rt, candidate.id, candidate.secret),
-            params=candidate.params,
-            last_step=candidate.last_step,
-        )
+        secret = unseal(rt, candidate.id, candidate.secret)
+        factor_type = candidate.type
+        if is_push(candidate):
+            # A push device also shows TOTP codes from its sealed seed (decisions/010).
+            secret, factor_type = DeviceSecret.from_bytes(secret).seed, FactorType.OTP
+        state = FactorState(secret=secret, params=candidate.params, last_step=candidate.last_step)
         try:
-            verification = await rt.factors[candidate.type].verify(ctx, state, code)
+            verification = await rt.factors[factor_type].verify(ctx, state, code)
         except InvalidGrantError:  # the factor's typed "wrong answer" error
             continue
         if verification.last_step is None:

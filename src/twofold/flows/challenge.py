@@ -13,10 +13,12 @@ from twofold.errors import (
     InvalidRequestError,
     UnsupportedChallengeTypeError,
 )
+from twofold.factors.push.state import PUSH_CHANNEL, is_push
 from twofold.flows.clients import authenticate_client, check_client
 from twofold.flows.mfa_state import check_transaction, open_transaction
 from twofold.flows.oob_challenge import reaches, requested_channel, send_challenge
 from twofold.flows.policy_check import allowed
+from twofold.flows.push_challenge import send_push_challenge
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tenant import enabled_channels, enabled_types
 from twofold.flows.webauthn_challenge import issue_assertion, start_assertion, usable_credentials
@@ -30,7 +32,7 @@ CHALLENGE_TYPES = {
     "oob": (FactorType.OOB,),
     "webauthn": WEBAUTHN_TYPES,
 }
-"""Auth0 challenge types and the factors that answer them (`oob`: SMS, voice and email;
+"""Auth0 challenge types and the factors that answer them (`oob`: SMS, voice, email and push;
 `webauthn`, Twofold's: security keys and device biometrics)."""
 
 
@@ -92,19 +94,23 @@ def _usable(
     types: Collection[FactorType] = (),
 ) -> list[Authenticator]:
     """Active authenticators that can be challenged: OTP, out-of-band ones whose channel the
-    tenant still has on and that the requested `oob_channel` can reach, and WebAuthn ones
-    whose type (in `types`) the tenant has on."""
+    tenant still has on and that the requested `oob_channel` can reach (`auth0`: push
+    devices only), and WebAuthn ones whose type (in `types`) the tenant has on."""
     return [
         a
         for a in items
         if a.status == AuthenticatorStatus.ACTIVE
         and a.type != FactorType.RECOVERY_CODE
-        and (
-            a.type != FactorType.OOB
-            or (a.oob_channel in enabled and reaches(a, requested_channel(channel)))
-        )
+        and (a.type != FactorType.OOB or (a.oob_channel in enabled and _reaches(a, channel)))
         and (a.type not in WEBAUTHN_TYPES or a.type in types)
     ]
+
+
+def _reaches(authenticator: Authenticator, channel: str | None) -> bool:
+    """`oob_channel: auth0` asks for a push device; any other asks for a code channel."""
+    if channel == PUSH_CHANNEL:
+        return is_push(authenticator)
+    return reaches(authenticator, requested_channel(channel))
 
 
 async def _open(
@@ -135,7 +141,9 @@ def _require_enrolled(items: list[Authenticator]) -> None:
 
 async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -> JsonObject:
     requested = _requested_types(request.challenge_type)
-    channel = requested_channel(request.oob_channel)
+    channel = (
+        None if request.oob_channel == PUSH_CHANNEL else requested_channel(request.oob_channel)
+    )
     if requested == ["webauthn"]:
         return await _webauthn_only(rt, request, info)
     async with rt.store.transaction() as tx:
@@ -166,6 +174,15 @@ async def challenge(rt: Runtime, request: ChallengeRequest, info: RequestInfo) -
                     factor=chosen.type.value,
                 ).entry()
             )
+    if is_push(chosen):
+        return await send_push_challenge(
+            rt,
+            chosen,
+            info,
+            application=application.name,
+            client_id=application.client_id,
+            transaction_id=transaction.id,
+        )
     if chosen.type == FactorType.OOB:
         return await send_challenge(rt, transaction, chosen, channel, info)
     if chosen.type in WEBAUTHN_TYPES:

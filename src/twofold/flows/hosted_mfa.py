@@ -22,6 +22,7 @@ from twofold.errors import (
 from twofold.factors import pages
 from twofold.factors.barcode import render_barcode
 from twofold.factors.base import FactorState
+from twofold.factors.push.state import is_push
 from twofold.flows.attempts import (
     active_recovery_code,
     check_limits,
@@ -213,7 +214,7 @@ async def verify_factor(
             candidates = [
                 a
                 for a in items
-                if a.type == factor_type
+                if (a.type == factor_type or (factor_type == FactorType.OTP and is_push(a)))
                 and a.status == AuthenticatorStatus.ACTIVE
                 and authenticator_id in (None, a.id)
             ]

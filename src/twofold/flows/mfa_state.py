@@ -20,7 +20,15 @@ from twofold.security import tokens
 from twofold.store.uow import Tx
 from twofold.types import AuthenticatorStatus, FactorType, UserId
 
-REQUIREMENTS = ("otp", "phone", "email", "webauthn-roaming", "webauthn-platform", "recovery-code")
+REQUIREMENTS = (
+    "otp",
+    "push-notification",
+    "phone",
+    "email",
+    "webauthn-roaming",
+    "webauthn-platform",
+    "recovery-code",
+)
 """Auth0's `mfa_requirements` type names, in the order they are listed (the WebAuthn ones are
 its authenticator type names, answered with `challenge_type: "webauthn"`)."""
 WEBAUTHN = (FactorType.WEBAUTHN_ROAMING, FactorType.WEBAUTHN_PLATFORM)
@@ -33,6 +41,8 @@ def requirement_of(item: Authenticator, channels: Collection[str]) -> str | None
         return item.type.value
     if item.type != FactorType.OOB or item.oob_channel not in channels:
         return None
+    if item.oob_channel == "auth0":
+        return "push-notification"
     return "email" if item.oob_channel == "email" else "phone"
 
 

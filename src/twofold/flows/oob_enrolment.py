@@ -55,7 +55,9 @@ class OobAssociation:
 
 def chosen_channel(oob_channels: tuple[str, ...]) -> OobChannel:
     if len(oob_channels) != 1 or oob_channels[0] not in CHANNELS:
-        raise InvalidRequestError('oob_channels must be one of ["sms"], ["voice"] or ["email"].')
+        raise InvalidRequestError(
+            'oob_channels must be one of ["sms"], ["voice"], ["email"] or ["auth0"].'
+        )
     return oob_channels[0]
 
 

@@ -1,5 +1,6 @@
 """The `mfa-oob` grant for codes a person types back (SMS, voice, email): `oob_code` names the
-challenge, `binding_code` is what they received.
+challenge, `binding_code` is what they received. Without `binding_code` it is a push poll
+(flows/push_poll.py).
 
 A wrong code is charged three times, as the issue requires: to the challenge (5 kill it), to
 the `mfa_token` (its failure cap) and to the same per-user and per-IP buckets as OTP codes,
@@ -22,6 +23,7 @@ from twofold.factors.oob import AMR, OobChallenge, handle_hash
 from twofold.flows.attempts import count_failure, on_authenticator, otp_key
 from twofold.flows.grants import GrantType
 from twofold.flows.oob_delivery import destination_of, with_destination
+from twofold.flows.push_poll import push_grant
 from twofold.flows.runtime import RequestInfo, Runtime
 from twofold.flows.tokens import TokenSet
 from twofold.flows.verification import (
@@ -115,7 +117,8 @@ async def oob_grant(rt: Runtime, grant: OobAnswer, info: RequestInfo) -> TokenSe
     if not grant.oob_code:
         raise InvalidRequestError("Missing required parameter: oob_code")
     if not grant.binding_code:
-        raise InvalidRequestError("Missing required parameter: binding_code")
+        # A push (its transaction's or its enrolment's handle) is polled without one.
+        return await push_grant(rt, grant, info)
     failure: InvalidBindingCodeError | None = None
     async with rt.store.transaction() as tx:
         application, transaction, user, items = await open_grant(

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from twofold.channels import Channels
+from twofold.channels.push import PushProvider, PushSender
 from twofold.config import Settings
 from twofold.factors.base import Factor
 from twofold.factors.oob import OobCodes
@@ -17,6 +18,7 @@ from twofold.security.envelope import KeyRing
 from twofold.security.jose import TokenSigner, TokenVerifier
 from twofold.security.limits import AttemptLimiter
 from twofold.security.passwords import PasswordHasher
+from twofold.store.broker import PushBroker
 from twofold.store.uow import Store
 from twofold.types import Clock, FactorType
 
@@ -50,6 +52,10 @@ class Runtime:
     """Offline IP geolocation (policy/geo.py), opened once: geofencing and impossible travel."""
     deny_list: DenyList
     """The operator's untrusted IPs and CIDRs, parsed once from the policy settings."""
+    push_broker: PushBroker
+    """Who waits for a push or its answer: in-process, or Redis pub/sub across nodes."""
+    push_senders: Mapping[PushProvider, PushSender]
+    """FCM, APNs and Web Push senders that are configured (the stream channel is the broker)."""
 
 
 @dataclass(frozen=True, slots=True)

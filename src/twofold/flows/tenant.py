@@ -33,11 +33,14 @@ async def enabled_factors(tx: Tx) -> dict[str, bool]:
 
 async def enabled_channels(tx: Tx) -> frozenset[str]:
     """Out-of-band channels the tenant has on: Guardian's `sms` factor carries voice calls too
-    (Auth0 switches voice with the sms factor's message types), `email` only email."""
+    (Auth0 switches voice with the sms factor's message types), `email` only email, and
+    `push-notification` push devices (`oob_channel` `auth0`)."""
     enabled = await enabled_factors(tx)
     channels = {"sms", "voice"} if enabled.get("sms", False) else set()
     if enabled.get("email", False):
         channels.add("email")
+    if enabled.get("push-notification", False):
+        channels.add("auth0")
     return frozenset(channels)
 
 

@@ -21,6 +21,7 @@ from twofold.errors import (
     NotFoundError,
     TwofoldError,
 )
+from twofold.factors.push.state import is_active_push
 from twofold.flows.attempts import (
     active_recovery_code,
     check_limits,
@@ -52,13 +53,16 @@ class SecondFactor:
 
 
 def _candidates(items: list[Authenticator]) -> list[Authenticator]:
-    """OTP authenticators that may answer: active ones first, then pending enrolments.
+    """OTP authenticators (and push devices) that may answer: active ones first, then
+    pending enrolments.
 
     A pending one is confirmed by its first valid code, whether it is the user's first
     (enrolled with the mfa_token) or a further one (enrolled with an `enroll` access token).
     """
     otp = [a for a in items if a.type == FactorType.OTP]
     active = [a for a in otp if a.status == AuthenticatorStatus.ACTIVE]
+    # A push device's offline codes count like an app's; it is confirmed by registering only.
+    active += [a for a in items if is_active_push(a)]
     return active + [a for a in otp if a.status == AuthenticatorStatus.PENDING]
 
 

@@ -25,6 +25,9 @@ from twofold.store.repos.oidc import (
 )
 from twofold.store.repos.oob import OobChallengeRepo
 from twofold.store.repos.policy import PolicyRuleRepo
+from twofold.store.repos.push_devices import PushDeviceRepo
+from twofold.store.repos.push_enrolments import PushEnrolmentRepo
+from twofold.store.repos.push_transactions import PushTransactionRepo
 from twofold.store.repos.sessions import RememberedBrowserRepo, SessionRepo
 from twofold.store.repos.tenant import TenantRepo
 from twofold.store.repos.transactions import MfaTransactionRepo
@@ -54,6 +57,9 @@ class Tx:
         self.webauthn = WebauthnChallengeRepo(conn)
         self.policy_rules = PolicyRuleRepo(conn)
         self.known_devices = KnownDeviceRepo(conn)
+        self.push_enrolments = PushEnrolmentRepo(conn)
+        self.push_devices = PushDeviceRepo(conn)
+        self.push_transactions = PushTransactionRepo(conn)
         self.audit = audit.AuditRepo(conn)
         self._events: list[AuditEntry] = []
 

@@ -8,6 +8,7 @@ from twofold.api.management import (
     guardian,
     logs,
     policy_rules,
+    push_pause,
     user_blocks,
     users,
 )
@@ -17,6 +18,7 @@ for module in (
     users,
     authentication_methods,
     user_blocks,
+    push_pause,
     guardian,
     policy_rules,
     logs,

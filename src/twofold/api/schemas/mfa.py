@@ -52,8 +52,8 @@ class AssociateRequest(BaseModel):
         min_length=1,
         max_length=20,
         description='`["otp"]`, `["oob"]` with one of `oob_channels` `sms`, `voice`, `email`, '
-        'or `["webauthn-roaming"]` / `["webauthn-platform"]`. Required, except to complete a '
-        "WebAuthn registration (`auth_session` and `authn_response`).",
+        '`auth0` (push), or `["webauthn-roaming"]` / `["webauthn-platform"]`. Required, except '
+        "to complete a WebAuthn registration (`auth_session` and `authn_response`).",
     )
     oob_channels: list[Literal["sms", "voice", "auth0", "email"]] | None = Field(
         default=None, max_length=20

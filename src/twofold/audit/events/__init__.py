@@ -60,6 +60,15 @@ from twofold.audit.events.oidc import (
     RefreshReused,
 )
 from twofold.audit.events.oob import OobCodeSent, OobSendFailed
+from twofold.audit.events.push import (
+    PushApproved,
+    PushDeviceUpdated,
+    PushPauseCleared,
+    PushPaused,
+    PushRejected,
+    PushSendFailed,
+    PushSent,
+)
 from twofold.audit.events.webauthn import (
     PasskeyChallengeStarted,
     PasskeyLoginFailed,
@@ -122,6 +131,13 @@ EVENTS: tuple[type[AuditEvent], ...] = (
     RefreshExchanged,
     RefreshExchangeFailed,
     RefreshReused,
+    PushSent,
+    PushSendFailed,
+    PushApproved,
+    PushRejected,
+    PushPaused,
+    PushPauseCleared,
+    PushDeviceUpdated,
 )
 """Every event class, explicitly (the docs table and the tests walk this)."""
 
@@ -161,6 +177,13 @@ __all__ = [
     "PasskeyLoginSucceeded",
     "PolicyDecided",
     "PolicyRuleChanged",
+    "PushApproved",
+    "PushDeviceUpdated",
+    "PushPauseCleared",
+    "PushPaused",
+    "PushRejected",
+    "PushSendFailed",
+    "PushSent",
     "RecoveryCodeRegenerated",
     "RecoveryFailed",
     "RecoveryRateLimitExceeded",

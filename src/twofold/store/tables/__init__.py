@@ -15,6 +15,7 @@ from twofold.store.tables.oidc import (
 )
 from twofold.store.tables.oob import oob_challenges
 from twofold.store.tables.policy import policy_rules
+from twofold.store.tables.push import push_device_jtis, push_enrolments, push_transactions
 from twofold.store.tables.sessions import browser_sessions, remembered_browsers
 from twofold.store.tables.tenant import guardian_factors, tenant_settings
 from twofold.store.tables.transactions import mfa_transactions
@@ -37,6 +38,9 @@ __all__ = [
     "mfa_transactions",
     "oob_challenges",
     "policy_rules",
+    "push_device_jtis",
+    "push_enrolments",
+    "push_transactions",
     "refresh_tokens",
     "remembered_browsers",
     "signing_keys",
