@@ -72,6 +72,10 @@ class FactorPage:
     """The sentence where it is offered for enrolment, when `description` (which speaks of
     a challenge) does not fit there."""
 
+    pushes: bool = False
+    """Choosing it sends a push to the device (`push-notification`): the page shows the
+    number to pick and waits for the answer (`web/static/push.js`) instead of a typed code."""
+
     @property
     def offer(self) -> str:
         """The sentence an enrolment picker shows under the label."""

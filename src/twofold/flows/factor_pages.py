@@ -16,6 +16,8 @@ from twofold.factors import oob, pages
 from twofold.factors.base import Factor
 from twofold.factors.oob import OobChannel
 from twofold.factors.pages import FactorPage
+from twofold.factors.push import pages as push_pages
+from twofold.factors.push.state import PUSH_CHANNEL, is_push
 from twofold.factors.webauthn import pages as webauthn
 from twofold.flows.oob_enrolment import EmailNeedsAnotherFactorError
 from twofold.flows.runtime import Runtime
@@ -27,6 +29,8 @@ def page_in(
     factors: Mapping[FactorType, Factor], authenticator: Authenticator
 ) -> FactorPage | None:
     """None when no page can show it (a factor without pages)."""
+    if is_push(authenticator):
+        return push_pages.PAGE
     if authenticator.type == FactorType.OOB:
         channel = authenticator.oob_channel
         return oob.PAGES.get(channel) if channel in oob.CHANNELS else None
@@ -134,7 +138,7 @@ def enrol_options(
 ) -> tuple[EnrolOption, ...]:
     """The registry's factors with an enrolment page that the tenant has switched on, then
     the WebAuthn types it has on, then the out-of-band channels it has on (`sms` carries
-    voice)."""
+    voice), then a push device while `push-notification` is on (`?factor=push`)."""
     registry = [
         EnrolOption(key=f.type.value, factor_type=f.type, page=f.page)
         for f in pages.enrollable(factors, enabled)
@@ -155,4 +159,11 @@ def enrol_options(
         for channel in oob.CHANNELS
         if channel in channels and oob.PAGES[channel].enrol_template is not None
     ]
-    return (*registry, *keys, *sent)
+    pushed = [
+        EnrolOption(
+            key=push_pages.ENROL_KEY, factor_type=FactorType.OOB, page=push_pages.ENROL_PAGE
+        )
+        for channel in (PUSH_CHANNEL,)
+        if channel in channels
+    ]
+    return (*registry, *keys, *sent, *pushed)

@@ -104,7 +104,24 @@ async def associate_push(rt: Runtime, bearer: str | None, info: RequestInfo) -> 
 async def _begin(
     rt: Runtime, tx: Tx, user: User, caller: MfaCaller, info: RequestInfo
 ) -> tuple[AuthenticatorId, dict[str, Any]]:
-    """The pending authenticator (seed sealed, no address yet) and its ticket, stored hashed."""
+    transaction_id = caller.transaction.id if caller.transaction else None
+    return await begin_push_enrolment(
+        rt, tx, user, info, client_id=caller.client_id, transaction_id=transaction_id
+    )
+
+
+async def begin_push_enrolment(
+    rt: Runtime,
+    tx: Tx,
+    user: User,
+    info: RequestInfo,
+    *,
+    client_id: str | None,
+    transaction_id: str | None,
+) -> tuple[AuthenticatorId, dict[str, Any]]:
+    """The pending authenticator (seed sealed, no address yet) and its ticket, stored hashed;
+    `transaction_id` is what the `oob_code` is good with (an `mfa_token`'s transaction, or a
+    hosted page's binding). The caller has checked the factor is on and may be enrolled."""
     now = rt.clock.now()
     ctx = factor_context(rt, user)
     seed = (await rt.factors[FactorType.OTP].begin_enrolment(ctx)).state
@@ -132,15 +149,13 @@ async def _begin(
             oob_code_hash=tokens.token_hash(oob_code),
             authenticator_id=authenticator_id,
             user_id=user.id,
-            transaction_id=caller.transaction.id if caller.transaction else None,
-            client_id=caller.client_id or None,
+            transaction_id=transaction_id,
+            client_id=client_id or None,
             created_at=now,
             expires_at=now + TICKET_LIFETIME,
         )
     )
-    tx.record(
-        on_authenticator(events.EnrolmentStarted, pending, client_id=caller.client_id, info=info)
-    )
+    tx.record(on_authenticator(events.EnrolmentStarted, pending, client_id=client_id, info=info))
     uri = barcode_uri(
         encode_secret(seed.secret),
         issuer=ctx.tenant_name,

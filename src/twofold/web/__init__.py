@@ -17,6 +17,7 @@ from twofold.web.routes import (
     logout,
     mfa,
     mfa_enrol,
+    mfa_push,
     verify_email,
 )
 
@@ -26,7 +27,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages; call after the API's error handlers (pages answer errors as HTML)."""
     errors.install(app)
-    pages = (assets, authorize, login, logout, account, mfa, mfa_enrol, account_enrol)
+    pages = (assets, authorize, login, logout, account, mfa, mfa_enrol, mfa_push, account_enrol)
     for module in (*pages, verify_email):
         app.include_router(module.router)
     app.mount("/u/static", StaticFiles(directory=STATIC), name="static")

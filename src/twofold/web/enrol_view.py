@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlencode
 
 from twofold.api.params import Params
 from twofold.domain import AuthorizationRequest
@@ -28,7 +29,7 @@ from twofold.errors import (
     TwofoldError,
 )
 from twofold.factors.oob import OobChannel
-from twofold.flows import hosted_mfa, hosted_oob, hosted_webauthn
+from twofold.flows import hosted_mfa, hosted_oob, hosted_push, hosted_webauthn
 from twofold.flows.account import valid_name
 from twofold.flows.factor_pages import EnrolOption
 from twofold.flows.hosted_mfa import Passed, StartedEnrolment
@@ -92,6 +93,8 @@ async def show(
         return Shown(_form(option))
     if option.page.name_field is not None:
         return Shown(_form(option, typed=option.page.name_field.default))
+    if option.page.pushes:
+        return await push_form(rt, user_id, option, info, sign_in=sign_in)
     client_id = sign_in.client_id if sign_in else None
     enrolment = await hosted_mfa.start_enrolment(
         rt, user_id, option.factor_type, info, client_id=client_id, sign_in=sign_in
@@ -115,6 +118,8 @@ async def submit(
     step = _Step(rt, option, user_id, info, sign_in, session_id)
     if option.page.runs_ceremony:
         return await step.ceremony(form)
+    if option.page.pushes:
+        return await step.finish_push(form)
     authenticator_id = form.text("authenticator_id", max_length=100)
     if option.page.sends_code:
         if authenticator_id is None:
@@ -125,6 +130,27 @@ async def submit(
     if authenticator_id is None:
         raise InvalidRequestError("This enrolment form is incomplete. Start again.")
     return await step.confirm_app(form, authenticator_id)
+
+
+async def push_form(
+    rt: Runtime,
+    user_id: str,
+    option: EnrolOption,
+    info: RequestInfo,
+    *,
+    sign_in: AuthorizationRequest | None,
+) -> Shown:
+    """A new pending push device: its QR code, and the page waiting for it to register."""
+    enrolment, handle = await hosted_push.start_enrolment(rt, user_id, info, sign_in=sign_in)
+    query = urlencode({"device": enrolment.authenticator_id})
+    return Shown(
+        _form(
+            option,
+            enrolment=enrolment,
+            push_handle=handle,
+            push_status_url=f"/u/mfa/push/enrolment?{query}",
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +209,20 @@ class _Step:
             refused = view.asked_too_often(exc.retry_at, self.rt.clock.now())
             return Shown(_form(self.option, typed=name, error=refused), 429)
         return Shown(_form(self.option, ceremony=ceremony, name=name, error=error), status)
+
+    async def finish_push(self, form: Params) -> Shown | Passed:
+        """The page's post once the device registered (by script, or "Continue"); before
+        that, or for an enrolment that can no longer finish, a new QR code and why."""
+        handle = form.text("push_enrolment", max_length=100) or ""
+        try:
+            return await hosted_push.finish_enrolment(
+                self.rt, handle, user_id=self.user_id, sign_in=self.sign_in
+            )
+        except InvalidGrantError as exc:
+            again = await push_form(
+                self.rt, self.user_id, self.option, self.info, sign_in=self.sign_in
+            )
+            return Shown(again.context | {"error": exc.description}, 400)
 
     async def confirm_app(self, form: Params, authenticator_id: str) -> Shown | Passed:
         """The first code of an app: a wrong one shows the same pending key again, since the

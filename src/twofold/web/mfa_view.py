@@ -102,6 +102,11 @@ def added_on(item: Authenticator) -> str:
     return item.name or f"Added {item.created_at:%d %b %Y}"
 
 
+def push_label(item: Authenticator) -> str:
+    """A push device is chosen by its name: "Push to Pixel 8"."""
+    return f"Push to {item.name or 'your device'}"
+
+
 def authenticator_links(
     rt: Runtime, auth_request: AuthorizationRequest, authenticators: tuple[Authenticator, ...]
 ) -> list[Link]:
@@ -116,10 +121,10 @@ def authenticator_links(
                 href=page_url(
                     "/u/mfa", auth_request, factor=item.type.value, authenticator=item.id
                 ),
-                label=page.label,
+                label=push_label(item) if page.pushes else page.label,
                 element_id=f"choose-{index}",
                 description=page.description,
-                detail=added_on(item),
+                detail=None if page.pushes else added_on(item),
             )
         )
     return links

@@ -42,7 +42,8 @@ def origin_of(url: str | None) -> str | None:
 
 def content_security_policy(settings: Settings, *, form_targets: Iterable[str] = ()) -> str:
     """`form-action` names the client's callback origin too: Chromium checks it against the
-    redirect that follows a form post, and the last post of a sign-in ends at the client."""
+    redirect that follows a form post, and the last post of a sign-in ends at the client.
+    `connect-src 'self'` lets the push pages listen for the answer (EventSource, fetch)."""
     images = ["'self'", "data:"]
     logo = origin_of(settings.branding.logo_url)
     if logo:
@@ -53,6 +54,7 @@ def content_security_policy(settings: Settings, *, form_targets: Iterable[str] =
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
+            "connect-src 'self'",
             f"img-src {' '.join(images)}",
             f"form-action {' '.join(dict.fromkeys(forms))}",
             "frame-ancestors 'none'",

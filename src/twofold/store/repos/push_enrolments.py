@@ -73,6 +73,20 @@ class PushEnrolmentRepo:
         row = (await self._conn.execute(query)).first()
         return _enrolment(row._mapping) if row else None
 
+    async def rebind(self, oob_code_hash: str, *, bound_to: str, to: str) -> bool:
+        """Move the `oob_code`'s binding from `bound_to` to `to` if it still holds it; False
+        otherwise. A hosted page finishing an enrolment does this once: a replay finds the
+        binding gone."""
+        result = await self._conn.execute(
+            update(push_enrolments)
+            .where(
+                push_enrolments.c.oob_code_hash == oob_code_hash,
+                push_enrolments.c.transaction_id == bound_to,
+            )
+            .values(transaction_id=to)
+        )
+        return result.rowcount == 1
+
     async def spend(self, ticket_hash: str, *, now: dt.datetime) -> bool:
         """Mark the ticket used if it is unused and unexpired; False otherwise. Two devices
         racing on one ticket both run this update, and only one row changes."""

@@ -128,6 +128,16 @@ class PushTransactionRepo:
         )
         return result.rowcount == 1
 
+    async def release(self, transaction_id: str, *, session_id: str) -> bool:
+        """Spend an approved hosted-page push for the session it was sent for: its session is
+        cleared, so only the first of concurrent or replayed completions changes the row."""
+        result = await self._conn.execute(
+            update(push_transactions)
+            .where(_T.id == transaction_id, _T.session_id == session_id, _T.status == APPROVED)
+            .values(session_id=None)
+        )
+        return result.rowcount == 1
+
     async def count_poll(
         self, transaction_id: str, *, now: dt.datetime, window: dt.timedelta
     ) -> int:

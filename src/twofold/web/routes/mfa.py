@@ -24,11 +24,13 @@ from twofold.errors import (
 )
 from twofold.factors.oob import OobChannel
 from twofold.factors.pages import FactorPage
+from twofold.factors.push import pages as push_pages
 from twofold.flows import (
     authorize,
     hosted_mfa,
     hosted_oob,
     hosted_policy,
+    hosted_push,
     hosted_webauthn,
     sessions,
 )
@@ -40,7 +42,7 @@ from twofold.flows.step_up import Demands, MfaDemand
 from twofold.flows.webauthn_state import Ceremony
 from twofold.types import FactorType, UserId
 from twofold.web import mfa_view as view
-from twofold.web import webauthn_view
+from twofold.web import push_view, webauthn_view
 from twofold.web.browser import BrowserSessionDep, check_csrf, set_remember_cookie
 from twofold.web.steps import advance, resume_decided
 
@@ -99,6 +101,8 @@ async def _challenge(
         return current, auth_request
     factor_type, picked = _select(request, options, auth_request)
     page = _factor_page(rt, factor_type, picked)
+    if page is not None and page.pushes and request.query_params.get("use") == "code":
+        page = push_pages.CODE_PAGE  # "Enter a code from the app instead"
     return Challenge(current, auth_request, user_id, options, factor_type, picked, page)
 
 
@@ -138,10 +142,12 @@ async def _page(
     oob_code: str | None = None,
     sent_by: str | None = None,
     ceremony: Ceremony | None = None,
+    push: hosted_push.SentPush | None = None,
 ) -> Response:
     """The picker, or the chosen factor's form with its fallback and "another method" links.
 
-    `sent_by` is the channel the last code went by, `ceremony` the WebAuthn options shown."""
+    `sent_by` is the channel the last code went by, `ceremony` the WebAuthn options shown,
+    `push` the push the page waits for."""
     factors, auth_request = rt.factors, it.auth_request
     remembering = await _remembering(rt, auth_request) if it.factor_type is not None else None
     context: dict[str, Any] = {
@@ -166,6 +172,7 @@ async def _page(
                 auth_request,
                 factor=it.factor_type.value,
                 authenticator=it.authenticator.id if it.authenticator else None,
+                use="code" if page is push_pages.CODE_PAGE else None,
             ),
             "offer_remember": remembering is not None,
             "remember_days": remember_days(rt, remembering.remember if remembering else None),
@@ -173,6 +180,11 @@ async def _page(
             "sent_by": sent_by,
             "description": view.sent_description(sent_by),
             "ceremony": ceremony,
+            **(
+                push_view.context(auth_request, it.authenticator, push)
+                if page and page.pushes
+                else {}
+            ),
             "can_call": it.authenticator is not None and it.authenticator.oob_channel == "sms",
             "picker_url": view.page_url("/u/mfa", auth_request)
             if several or (page is not None and page.is_fallback)
@@ -196,7 +208,57 @@ async def show_challenge(
         return await _send(request, rt, it, info)
     if it.page is not None and it.page.runs_ceremony:
         return await _ceremony(request, rt, it, info)
+    if it.page is not None and it.page.pushes:
+        return await _push(request, rt, it, info)
     return await _page(request, rt, it)
+
+
+async def _push(
+    request: Request, rt: Runtime, it: Challenge, info: RequestInfo, *, again: bool = False
+) -> Response:
+    """Send a push for this sign-in and show the page that waits for its answer; refused
+    (paused, too many, the device unreachable), the page says why and offers to try again."""
+    if it.authenticator is None:
+        raise InvalidRequestError("Choose one of your authenticators.")
+    try:
+        sent = await hosted_push.send(
+            rt,
+            it.user_id,
+            it.authenticator.id,
+            info,
+            session_id=it.current.session.id,
+            sign_in=it.auth_request,
+        )
+    except push_view.REFUSALS as exc:
+        error, status = push_view.refusal(exc, rt.clock.now())
+        return await _page(request, rt, it, error=error, status=status)
+    notice = push_view.SENT_AGAIN if again else None
+    return await _page(request, rt, it, notice=notice, push=sent)
+
+
+async def _answer_push(
+    request: Request, rt: Runtime, it: Challenge, form: Params, info: RequestInfo
+) -> Response:
+    """ "Send again", or the completing post (by script once approved, or the person's "I
+    approved it" button): the push must be approved, for this session, and unused."""
+    if form.text("resend", max_length=10) is not None:
+        return await _push(request, rt, it, info, again=True)
+    txn = form.text("txn", max_length=100) or ""
+    try:
+        passed = await hosted_push.complete(
+            rt,
+            txn,
+            info,
+            user_id=it.user_id,
+            session_id=it.current.session.id,
+            sign_in=it.auth_request,
+        )
+    except hosted_push.PushWaitingError as exc:
+        return await _page(request, rt, it, error=exc.description, status=400, push=exc.push)
+    except push_view.UNFINISHED as exc:
+        return await _page(request, rt, it, error=push_view.unfinished(exc), status=400)
+    remember = bool(form.text("remember_browser", max_length=10))
+    return await _passed(request, rt, it, passed, info, remember=remember)
 
 
 async def _ceremony(
@@ -283,6 +345,8 @@ async def submit_challenge(
         raise InvalidRequestError("Choose one of your authenticators.")
     if it.page.runs_ceremony:
         return await _answer_ceremony(request, rt, it, form, info)
+    if it.page.pushes:
+        return await _answer_push(request, rt, it, form, info)
     if it.page.sends_code and form.text("resend", max_length=10) is not None:
         voice: OobChannel | None = (
             "voice" if form.text("resend", max_length=10) == "voice" else None

@@ -16,6 +16,7 @@ from twofold.api.params import Params, read_params
 from twofold.domain import AuthorizationRequest
 from twofold.errors import InvalidRequestError
 from twofold.factors.oob import CHANNELS
+from twofold.factors.push import pages as push_pages
 from twofold.flows import hosted_mfa, hosted_policy, sessions
 from twofold.flows.factor_pages import EnrolChoices, EnrolOption
 from twofold.flows.oob_enrolment import EmailNeedsAnotherFactorError
@@ -37,7 +38,8 @@ def _factor(request: Request, auth_request: AuthorizationRequest) -> str | None:
     """`?factor=`; one naming a factor type the sign-in's policy does not accept is refused
     by name (it is never offered)."""
     key = Params(dict(request.query_params)).text("factor", max_length=40)
-    kind = FactorType.OOB if key in CHANNELS else next((f for f in FactorType if f == key), None)
+    sent = key in CHANNELS or key == push_pages.ENROL_KEY
+    kind = FactorType.OOB if sent else next((f for f in FactorType if f == key), None)
     if kind is not None:
         check_allowed(hosted_policy.policy_state(auth_request), kind)
     return key
@@ -86,12 +88,20 @@ def _picker(
 
 
 async def _enrolling(
-    rt: Runtime, request: Request, current: OpenSession | None
+    rt: Runtime, request: Request, current: OpenSession | None, *, finishing_push: bool = False
 ) -> tuple[OpenSession, AuthorizationRequest, str | None]:
-    """The sign-in, and its user when enrolling is the step it is at (else None)."""
+    """The sign-in, and its user when enrolling is the step it is at (else None).
+
+    A push device that just registered already counts as a factor, so the step has moved
+    on to the challenge; its page's completing post (`finishing_push`) is let through,
+    since it proves this sign-in started that enrolment (flows/hosted_push.py)."""
     current, auth_request = await resume_decided(rt, request, current)
     user_id = current.session.user_id
-    if user_id is None or await current_step(rt, request, current, auth_request) != Step.ENROL:
+    if user_id is None:
+        return current, auth_request, None
+    if finishing_push:
+        return current, auth_request, user_id
+    if await current_step(rt, request, current, auth_request) != Step.ENROL:
         return current, auth_request, None
     return current, auth_request, user_id
 
@@ -126,7 +136,10 @@ async def submit_enrolment(
 ) -> Response:
     form = await read_params(request)
     checked = check_csrf(rt, current, form.text("csrf_token", max_length=100))
-    current, auth_request, user_id = await _enrolling(rt, request, checked)
+    finishing_push = form.text("push_enrolment", max_length=100) is not None
+    current, auth_request, user_id = await _enrolling(
+        rt, request, checked, finishing_push=finishing_push
+    )
     if user_id is None:
         return await advance(rt, request, current, auth_request, info)
     choices = await hosted_mfa.enrol_choices(
