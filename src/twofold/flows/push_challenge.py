@@ -60,8 +60,7 @@ async def issue_push(
         expires_at=now + dt.timedelta(seconds=rt.settings.push.transaction_ttl),
     )
     async with rt.store.transaction() as tx:
-        superseded = await tx.push_transactions.supersede_pending(user_id)
-        await tx.push_transactions.add(push)
+        superseded = await tx.push_transactions.replace_pending(push)
     for old in superseded:
         await rt.push_broker.publish(answer_topic(old), {"txn": old, "status": "expired"})
     await deliver_push(rt, push, authenticator, info, client_id=client_id)

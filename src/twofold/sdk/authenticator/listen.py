@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -104,7 +104,7 @@ async def listen(
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], dt.datetime] = system_now,
     retry_delay: float = 1.0,
-) -> AsyncIterator[PushRequest]:
+) -> AsyncGenerator[PushRequest]:
     """Pushes for `account`, for as long as the caller iterates; reconnects on network
     errors and server restarts, raises AuthenticatorError when the server refuses the
     device (401/403/404: removed, or its key no longer accepted)."""

@@ -8,10 +8,16 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from twofold.domain import JsonObject
+from twofold.errors import ConflictError
 from twofold.store.tables.push import push_transactions
+
+REPLACE_ATTEMPTS = 2
+"""A concurrent challenge that committed first refuses our insert once; the retry supersedes
+it. Losing twice means a third challenge raced too: refuse rather than loop."""
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -115,6 +121,24 @@ class PushTransactionRepo:
                 .values(status=EXPIRED, reason="superseded")
             )
         return ids
+
+    async def replace_pending(self, item: PushTransaction) -> list[str]:
+        """Store `item` as the user's one pending push, superseding the others (expired but
+        never swept ones included); the ids superseded.
+
+        A partial unique index holds "one pending per user" across nodes: a challenge that
+        committed between our supersede and our insert makes the insert fail, and the retry
+        (in a fresh savepoint, so it sees that commit) supersedes it in turn.
+        """
+        for _ in range(REPLACE_ATTEMPTS):
+            try:
+                async with self._conn.begin_nested():
+                    superseded = await self.supersede_pending(item.user_id)
+                    await self.add(item)
+            except IntegrityError:
+                continue
+            return superseded
+        raise ConflictError("Another push notification is being sent: try again.")
 
     async def answer(
         self, transaction_id: str, *, status: str, reason: str | None, now: dt.datetime

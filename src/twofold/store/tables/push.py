@@ -3,7 +3,7 @@
 Tickets, handles and codes are kept as SHA-256 hashes only (docs/decisions/010).
 """
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, text
 
 from twofold.store.tables.base import UtcDateTime, metadata
 
@@ -54,6 +54,15 @@ push_transactions = Table(
     Column("poll_window_start", UtcDateTime, nullable=True),
     Index("ix_push_transactions_user_id_status", "user_id", "status"),
     Index("ix_push_transactions_authenticator_id", "authenticator_id"),
+    # At most one pending push per user, held by the database: two nodes challenging at
+    # once cannot both leave a prompt on the phone (push fatigue; docs/decisions/010).
+    Index(
+        "uq_push_transactions_one_pending",
+        "user_id",
+        unique=True,
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 push_device_jtis = Table(

@@ -83,6 +83,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_push_transactions_authenticator_id", ["authenticator_id"], unique=False
         )
+        batch_op.create_index(
+            "uq_push_transactions_one_pending",
+            ["user_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
     op.create_table(
         "push_device_jtis",
         sa.Column("authenticator_id", sa.String(length=80), nullable=False),
@@ -106,6 +113,7 @@ def downgrade() -> None:
     op.drop_table("push_device_jtis")
 
     with op.batch_alter_table("push_transactions", schema=None) as batch_op:
+        batch_op.drop_index("uq_push_transactions_one_pending")
         batch_op.drop_index("ix_push_transactions_authenticator_id")
         batch_op.drop_index("ix_push_transactions_user_id_status")
     op.drop_table("push_transactions")
