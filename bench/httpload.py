@@ -107,6 +107,27 @@ def form_post(host: str, path: str, fields: dict[str, str]) -> bytes:
     )
 
 
+def password_grants(
+    host: str, *, client_id: str, client_secret: str, emails: Sequence[str], password: str
+) -> list[bytes]:
+    """One `/oauth/token` password grant per user, ready to send in turn."""
+    return [
+        form_post(
+            host,
+            "/oauth/token",
+            {
+                "grant_type": "password",
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "username": email,
+                "password": password,
+                "scope": "openid",
+            },
+        )
+        for email in emails
+    ]
+
+
 def error_code(status: int, body: bytes) -> str:
     """`403 invalid_grant`, or the bare status when the body says nothing."""
     try:

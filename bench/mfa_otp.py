@@ -36,6 +36,7 @@ from httpload import (
     drive_runs,
     error_code,
     form_post,
+    password_grants,
     post,
     run_loop,
 )
@@ -106,21 +107,13 @@ def step_job(pool: collections.deque[Prepared]) -> Job:
 
 def password_job(host: str, client: Step, emails: Sequence[str]) -> Job:
     """The password grant; `403 mfa_required` (with an mfa_token) is its success here."""
-    requests = [
-        form_post(
-            host,
-            "/oauth/token",
-            {
-                "grant_type": "password",
-                "client_id": client.client_id,
-                "client_secret": client.client_secret,
-                "username": email,
-                "password": PASSWORD,
-                "scope": "openid",
-            },
-        )
-        for email in emails
-    ]
+    requests = password_grants(
+        host,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        emails=emails,
+        password=PASSWORD,
+    )
     turn = iter(range(sys.maxsize))
 
     async def job(conn: Connection) -> str | None:

@@ -28,7 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cpuwatch import CpuWatch
-from httpload import Connection, Job, Result, Run, drive_runs, error_code, form_post, run_loop
+from httpload import (
+    Connection,
+    Job,
+    Result,
+    Run,
+    drive_runs,
+    error_code,
+    password_grants,
+    run_loop,
+)
 from seeding import PASSWORD, Seeded, seed
 from servers import HOST, add_leg_options, leg, run_legs, serving
 from twofold.app import build_runtime, close_runtime
@@ -128,21 +137,13 @@ async def give_facts(settings: Settings) -> None:
 def login_job(host: str, seeded: Seeded) -> Job:
     """The password grant, cycling through the seeded users; success is 200 with tokens."""
     client = seeded.steps[0]
-    requests = [
-        form_post(
-            host,
-            "/oauth/token",
-            {
-                "grant_type": "password",
-                "client_id": client.client_id,
-                "client_secret": client.client_secret,
-                "username": email,
-                "password": PASSWORD,
-                "scope": "openid",
-            },
-        )
-        for email in seeded.emails
-    ]
+    requests = password_grants(
+        host,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        emails=seeded.emails,
+        password=PASSWORD,
+    )
     turn = iter(range(sys.maxsize))
 
     async def job(conn: Connection) -> str | None:
